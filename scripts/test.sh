@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install d2st_nb with its dev tools into .venv (made if missing), then run every test:
+#   1. d2st_nb/ must be exactly what `nbdev_export` writes from nbs/ (the notebooks are the source);
+#   2. `nbdev_test` executes every notebook top to bottom (all test cells included) on the CPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e ".[dev]"
+export PATH="$PWD/$VENV/bin:$PATH"
+export MPLBACKEND=Agg
+
+echo "== 1/2 the library is what the notebooks export"
+snap=$(mktemp -d)
+cp -r d2st_nb "$snap/d2st_nb"
+nbdev_export
+if ! diff -r -q -x __pycache__ "$snap/d2st_nb" d2st_nb; then
+  echo "FAIL: d2st_nb/ differs from what nbdev_export writes (a hand edit of a .py file, or an unexported notebook)." >&2
+  exit 1
+fi
+rm -rf "$snap"
+
+echo "== 2/2 every notebook, executed"
+nbdev_test --n_workers "${N_WORKERS:-2}" --timing "$@"
+echo "All tests passed."
