@@ -9,7 +9,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import torch
+import torch.distributed as dist
 import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, Dataset
 from .fewshot import episode_loss, few_shot_logits
 
@@ -17,8 +19,9 @@ log = logging.getLogger("d2st_nb.train")
 
 # %% auto #0
 __all__ = ['log', 'CKPT_FORMAT', 'pick_device', 'amp_dtype', 'autocast', 'TrainConfig', 'make_optimizer', 'lr_factor',
-           'to_device', 'episode_forward', 'EpisodeRange', 'episode_loader', 'mean_ci', 'evaluate', 'save_checkpoint',
-           'load_training_checkpoint', 'Trainer', 'read_log', 'plot_log']
+           'to_device', 'episode_forward', 'EpisodeIndices', 'episode_loader', 'train_episode_numbers', 'ToyEpisodes',
+           'mean_ci', 'evaluate', 'save_checkpoint', 'load_training_checkpoint', 'init_distributed', 'Trainer',
+           'read_log', 'plot_log']
 
 # %% ../nbs/07_train.ipynb #6
 def pick_device(device: str | torch.device = "auto") -> torch.device:
@@ -126,10 +129,11 @@ def to_device(episode: dict, device) -> dict:
     "Move the tensors of an episode to `device` (non-blocking from pinned memory)."
     return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in episode.items()}
 
-def episode_forward(model, episode: dict, aux_weight: float = 0.5):
-    "Loss and query logits `(q, N)` of one episode (the auxiliary term only when the model has a classifier)."
+def episode_forward(model, episode: dict, aux_weight: float = 0.5, net=None):
+    """Loss and query logits `(q, N)` of one episode (the auxiliary term only when the model has a classifier).
+    `net`: the module to call for frame features (a DistributedDataParallel wrapper of `model`), default `model`."""
     sup, qry = episode["support"], episode["query"]
-    feats = model.frame_features(torch.cat([sup, qry]))
+    feats = (net or model)(torch.cat([sup, qry]))
     n_way = int(episode["support_labels"].max()) + 1
     logits = few_shot_logits(feats[len(sup):], feats[:len(sup)], episode["support_labels"], n_way, model.metric)
     aux = model.aux_logits(feats) if aux_weight and "support_class_ids" in episode else None
@@ -137,19 +141,44 @@ def episode_forward(model, episode: dict, aux_weight: float = 0.5):
     return episode_loss(logits.float(), episode["query_labels"], None if aux is None else aux.float(), aux_t, aux_weight), logits
 
 # %% ../nbs/07_train.ipynb #16
-class EpisodeRange(Dataset):
-    "Episodes `start … stop-1` of an indexable episode source (a Dataset whose item `i` depends only on `i`)."
-    def __init__(self, source, start: int, stop: int): self.source, self.start, self.stop = source, start, stop
-    def __len__(self): return max(0, self.stop - self.start)
-    def __getitem__(self, i): return self.source[self.start + i]
+class EpisodeIndices(Dataset):
+    "The episodes of an indexable source (a Dataset whose item `i` depends only on `i`) at the given episode numbers."
+    def __init__(self, source, indices): self.source, self.indices = source, list(indices)
+    def __len__(self): return len(self.indices)
+    def __getitem__(self, i): return self.source[self.indices[i]]
 
-def episode_loader(source, start: int, stop: int, workers: int = 0, device=None) -> DataLoader:
-    "A DataLoader over episodes `start … stop-1` (one episode per batch)."
+def episode_loader(source, indices, workers: int = 0, device=None) -> DataLoader:
+    "A DataLoader yielding the episodes `indices` of `source` in order, one episode per batch."
     pin = device is not None and torch.device(device).type == "cuda"
-    return DataLoader(EpisodeRange(source, start, stop), batch_size=None, shuffle=False, num_workers=workers,
-                      pin_memory=pin, persistent_workers=False)
+    return DataLoader(EpisodeIndices(source, indices), batch_size=None, shuffle=False, num_workers=workers, pin_memory=pin)
 
-# %% ../nbs/07_train.ipynb #20
+def train_episode_numbers(start_step: int, stop_step: int, tasks_per_step: int, rank: int = 0, world: int = 1) -> list:
+    "Episode numbers rank `rank` of `world` trains on in steps `start_step … stop_step-1`: step `s` of the run uses episodes `s·W·k … (s+1)·W·k − 1`, `k` per rank."
+    return [(s * world + rank) * tasks_per_step + j for s in range(start_step, stop_step) for j in range(tasks_per_step)]
+
+# %% ../nbs/07_train.ipynb #18
+class ToyEpisodes(Dataset):
+    "Toy episodes: each class is a random frame pattern that drifts in a class-specific direction over time."
+    def __init__(self, n_classes=8, way=3, shot=1, query=1, t=4, size=32, seed=0, length=10**6):
+        g = torch.Generator().manual_seed(1234)
+        self.base = torch.randn(n_classes, 3, size, size, generator=g)
+        self.drift = torch.randn(n_classes, 3, size, size, generator=g)
+        self.n, self.way, self.shot, self.query, self.t, self.seed, self.length = n_classes, way, shot, query, t, seed, length
+    def __len__(self): return self.length
+    def _video(self, c, g):
+        steps = torch.linspace(-1, 1, self.t)[:, None, None, None]
+        return self.base[c] * 0.3 + steps * self.drift[c] + 0.5 * torch.randn(self.t, 3, *self.base.shape[-2:], generator=g)
+    def __getitem__(self, i):
+        g = torch.Generator().manual_seed(self.seed * 1_000_003 + i)
+        classes = torch.randperm(self.n, generator=g)[:self.way]
+        sup = torch.stack([self._video(c, g) for c in classes for _ in range(self.shot)])
+        qry = torch.stack([self._video(c, g) for c in classes for _ in range(self.query)])
+        return {"support": sup, "support_labels": torch.arange(self.way).repeat_interleave(self.shot),
+                "query": qry, "query_labels": torch.arange(self.way).repeat_interleave(self.query),
+                "support_class_ids": classes.repeat_interleave(self.shot), "query_class_ids": classes.repeat_interleave(self.query),
+                "classes": [str(int(c)) for c in classes]}
+
+# %% ../nbs/07_train.ipynb #21
 def mean_ci(values) -> tuple:
     "Mean and 95 % confidence half-width `1.96 · std / √n` of a list of numbers."
     v = torch.tensor(values, dtype=torch.float64)
@@ -166,7 +195,7 @@ def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str
     was = model.training
     model.eval()
     accs = []
-    it = episode_loader(source, start, start + episodes, workers, device)
+    it = episode_loader(source, range(start, start + episodes), workers, device)
     if progress:
         from fastprogress.fastprogress import progress_bar
         it = progress_bar(it, leave=False)
@@ -179,7 +208,7 @@ def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str
     m, ci = mean_ci(accs)
     return {"acc": m, "ci95": ci, "episodes": len(accs)}
 
-# %% ../nbs/07_train.ipynb #23
+# %% ../nbs/07_train.ipynb #24
 CKPT_FORMAT = "d2st_nb.train/1"
 
 def _rng_state():
@@ -226,13 +255,27 @@ def load_training_checkpoint(path, model, optimizer=None, scheduler=None, scaler
     _set_rng_state(state["rng"])
     return state
 
-# %% ../nbs/07_train.ipynb #25
+# %% ../nbs/07_train.ipynb #26
+def init_distributed(device: str = "auto") -> tuple:
+    "Join the process group torchrun set up (when `WORLD_SIZE` > 1): NCCL on CUDA, gloo on CPU. Returns `(rank, world)`."
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        use_cuda = torch.cuda.is_available() and str(device) in ("auto", "cuda")
+        if use_cuda: torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+    if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+# %% ../nbs/07_train.ipynb #28
 class Trainer:
     "Episodic meta-training of a `VideoModel`'s trainable parameters on an indexable episode source."
     def __init__(self, model, episodes, cfg: TrainConfig, val_episodes=None):
         self.cfg, self.episodes, self.val_episodes = cfg, episodes, val_episodes
+        self.rank, self.world = init_distributed(cfg.device)
         self.device = pick_device(cfg.device)
+        if self.world > 1 and self.device.type == "cuda": self.device = torch.device("cuda", torch.cuda.current_device())
         self.model = model.to(self.device)
+        self.net = DDP(self.model, broadcast_buffers=False) if self.world > 1 else self.model
         self.amp = amp_dtype(self.device, cfg.amp)
         self.opt = make_optimizer(self.model, cfg)
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lambda s: lr_factor(s, cfg))
@@ -253,10 +296,14 @@ class Trainer:
         return True
 
     def save(self, path=None):
-        return save_checkpoint(path or self.ckpt_path, self.model, self.opt, self.sched, self.scaler, self.step, self.cfg, self.history)
+        "Checkpoint (rank 0 writes; the other ranks wait for it)."
+        if self.rank == 0: save_checkpoint(path or self.ckpt_path, self.model, self.opt, self.sched, self.scaler, self.step, self.cfg, self.history)
+        if self.world > 1: dist.barrier()
+        return path or self.ckpt_path
 
     def _log(self, row: dict):
         self.history.append(row)
+        if self.rank: return
         self.out.mkdir(parents=True, exist_ok=True)
         with open(self.out / "log.jsonl", "a") as f: f.write(json.dumps(row) + "\n")
 
@@ -265,14 +312,19 @@ class Trainer:
         self.model.train()
         self.opt.zero_grad(set_to_none=True)
         loss_sum, correct, total = 0.0, 0, 0
-        for ep in tasks:
+        for j, ep in enumerate(tasks):
             ep = to_device(ep, self.device)
-            with autocast(self.device, self.amp):
-                loss, logits = episode_forward(self.model, ep, self.cfg.aux_weight)
-            loss = loss / len(tasks)
-            (self.scaler.scale(loss) if self.scaler else loss).backward()
+            sync = self.world == 1 or j == len(tasks) - 1   # average gradients across ranks once, on the last task
+            with (nullcontext() if sync else self.net.no_sync()), autocast(self.device, self.amp):
+                loss, logits = episode_forward(self.model, ep, self.cfg.aux_weight, self.net)
+                loss = loss / len(tasks)
+                (self.scaler.scale(loss) if self.scaler else loss).backward()
             loss_sum += loss.item()
             correct += (logits.argmax(1) == ep["query_labels"]).sum().item(); total += len(ep["query_labels"])
+        if self.world > 1:  # log the step's figures over all ranks
+            stats = torch.tensor([loss_sum, correct, total], dtype=torch.float64, device=self.device)
+            dist.all_reduce(stats)
+            loss_sum, correct, total = stats[0].item() / self.world, int(stats[1].item()), int(stats[2].item())
         if self.scaler: self.scaler.unscale_(self.opt)
         params = [p for p in self.model.parameters() if p.requires_grad]
         gnorm = torch.nn.utils.clip_grad_norm_(params, self.cfg.clip_grad if self.cfg.clip_grad else float("inf"))
@@ -298,10 +350,10 @@ class Trainer:
         "Train until step `steps` (default `cfg.steps`), logging, validating and checkpointing on the way."
         cfg, steps = self.cfg, steps or self.cfg.steps
         tps = cfg.tasks_per_step
-        loader = episode_loader(self.episodes, self.step * tps, steps * tps, cfg.workers, self.device)
+        loader = episode_loader(self.episodes, train_episode_numbers(self.step, steps, tps, self.rank, self.world), cfg.workers, self.device)
         it, batch, t0 = iter(loader), [], time.time()
         bar = range(self.step, steps)
-        if cfg.progress:
+        if cfg.progress and self.rank == 0:
             from fastprogress.fastprogress import progress_bar
             bar = progress_bar(bar, total=steps - self.step, leave=False)
         for _ in bar:
@@ -309,14 +361,14 @@ class Trainer:
             row["time"] = round(time.time() - t0, 3)
             self._log(row)
             if cfg.progress and hasattr(bar, "comment"): bar.comment = f"loss {row['loss']:.3f} acc {row['acc']:.0f}%"
-            if cfg.val_every and self.val_episodes is not None and self.step % cfg.val_every == 0:
+            if cfg.val_every and self.val_episodes is not None and self.step % cfg.val_every == 0 and self.rank == 0:
                 res = evaluate(self.model, self.val_episodes, cfg.val_episodes, device=self.device, amp=cfg.amp)
                 self._log({"step": self.step, "val_acc": res["acc"], "val_ci95": res["ci95"]})
             if cfg.ckpt_every and self.step % cfg.ckpt_every == 0: self.save()
         self.save()
         return self.history
 
-# %% ../nbs/07_train.ipynb #36
+# %% ../nbs/07_train.ipynb #41
 def read_log(out_dir) -> list:
     "The rows of a run's `log.jsonl`."
     p = Path(out_dir) / "log.jsonl"
