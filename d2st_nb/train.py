@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_train.ipynb #3
 from __future__ import annotations
-import json, logging, math, os, random, time
+import json, logging, math, os, random, time, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
@@ -342,7 +342,9 @@ class Trainer:
             if self.bad_in_a_row >= self.cfg.max_bad_steps:
                 raise RuntimeError(f"{self.bad_in_a_row} non-finite steps in a row (last at step {self.step}): stopping. "
                                    "Lower the learning rate, try amp='none', or check the data for broken videos.")
-        self.sched.step()
+        with warnings.catch_warnings():  # a skipped step leaves the optimiser unstepped: the schedule still advances
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step\\(\\)` before")
+            self.sched.step()
         self.step += 1
         return row
 

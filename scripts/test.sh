@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install d2st_nb with its dev tools into .venv (made if missing), then run every test:
 #   1. d2st_nb/ must be exactly what `nbdev_export` writes from nbs/ (the notebooks are the source);
-#   2. `nbdev_test` executes every notebook top to bottom (all test cells included) on the CPU.
+#   2. `nbdev_test` executes every notebook top to bottom (all test cells included) on the CPU;
+#   3. pytest tests/: the docs render to HTML and show in headless Chromium (skipped without chromium unless
+#      D2ST_REQUIRE_BROWSER=1, which CI sets after installing it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -11,7 +13,7 @@ VENV=${VENV:-.venv}
 export PATH="$PWD/$VENV/bin:$PATH"
 export MPLBACKEND=Agg
 
-echo "== 1/2 the library is what the notebooks export"
+echo "== 1/3 the library is what the notebooks export"
 snap=$(mktemp -d)
 cp -r d2st_nb "$snap/d2st_nb"
 nbdev_export
@@ -21,6 +23,9 @@ if ! diff -r -q -x __pycache__ "$snap/d2st_nb" d2st_nb; then
 fi
 rm -rf "$snap"
 
-echo "== 2/2 every notebook, executed"
+echo "== 2/3 every notebook, executed"
 nbdev_test --n_workers "${N_WORKERS:-2}" --timing "$@"
+
+echo "== 3/3 the docs render, executed, and show in a browser (tests/)"
+python -m pytest -q tests/
 echo "All tests passed."
