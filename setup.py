@@ -32,7 +32,7 @@ setuptools.setup(
     url=cfg["git_url"],
     packages=setuptools.find_packages(include=["d2st_nb", "d2st_nb.*"]),
     include_package_data=True,
-    package_data={"d2st_nb": ["splits/*/*.txt"]},
+    package_data={"d2st_nb": ["splits/*/*.txt", "splits/README.md"]},
     install_requires=requirements,
     extras_require={"dev": dev_requirements},
     python_requires=">=" + min_python,
