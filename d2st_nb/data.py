@@ -211,6 +211,14 @@ class VideoTransform:
         if len(self.mean) != 3 or len(self.std) != 3 or min(self.std) <= 0:
             raise ValueError(f"mean and std need 3 values each (std > 0), got mean={self.mean}, std={self.std}")
 
+    def crop_box(self, h: int, w: int, generator: torch.Generator | None = None) -> tuple:
+        "`(top, left)` of the crop in a resized `h × w` frame: random when training, else centred."
+        if self.train:
+            top = int(torch.randint(0, h - self.size + 1, (1,), generator=generator))
+            left = int(torch.randint(0, w - self.size + 1, (1,), generator=generator))
+            return top, left
+        return (h - self.size) // 2, (w - self.size) // 2
+
     def __call__(self, frames, generator: torch.Generator | None = None) -> torch.Tensor:
         if frames.dim() != 4 or frames.shape[-1] != 3: raise ValueError(f"frames must be (t, h, w, 3), got {tuple(frames.shape)}")
         x = frames.permute(0, 3, 1, 2).float() / 255                                   # t 3 h w
@@ -219,17 +227,13 @@ class VideoTransform:
         if min(h, w) != short:
             s = short / min(h, w)
             x = F.interpolate(x, size=(max(short, round(h * s)), max(short, round(w * s))), mode="bilinear", antialias=True, align_corners=False)
-        h, w = x.shape[-2:]
-        if self.train:
-            top = int(torch.randint(0, h - self.size + 1, (1,), generator=generator))
-            left = int(torch.randint(0, w - self.size + 1, (1,), generator=generator))
-        else: top, left = (h - self.size) // 2, (w - self.size) // 2
+        top, left = self.crop_box(*x.shape[-2:], generator=generator)
         x = x[..., top:top + self.size, left:left + self.size]
         if self.train and self.flip and bool(torch.rand(1, generator=generator) < 0.5): x = x.flip(-1)
         m = torch.tensor(self.mean).view(1, 3, 1, 1); sd = torch.tensor(self.std).view(1, 3, 1, 1)
         return (x - m) / sd
 
-# %% ../nbs/04_data.ipynb #24
+# %% ../nbs/04_data.ipynb #26
 BENCHMARKS = ("ssv2_small", "ssv2_full", "kinetics100", "hmdb51", "ucf101")
 
 @dataclass
@@ -308,7 +312,7 @@ def benchmark_split(root, benchmark: str, split: str = "train", splits_dir=None,
                                         f"(first: {[str(m) for m in missing[:3]]}); see the layout table in d2st_nb/splits/README.md")
     return VideoSplit(split, classes, videos, root)
 
-# %% ../nbs/04_data.ipynb #30
+# %% ../nbs/04_data.ipynb #32
 class EpisodeDataset(Dataset):
     "N-way K-shot Q-query episodes over a `VideoSplit`; item `i` is a pure function of `(seed, i)`."
     def __init__(self, split: VideoSplit, way: int = 5, shot: int = 1, query: int = 1, num_frames: int = 8,
@@ -361,7 +365,7 @@ class EpisodeDataset(Dataset):
                 "support_class_ids": cls.repeat_interleave(k), "query_class_ids": cls.repeat_interleave(q),
                 "classes": [self.split.classes[int(c)] for c in cls]}
 
-# %% ../nbs/04_data.ipynb #32
+# %% ../nbs/04_data.ipynb #34
 def make_split(root, split: str = "train", layout: str = "auto", benchmark: str | None = None, splits_dir=None) -> VideoSplit:
     "A split in `layout` 'folders' or 'benchmark' ('auto': 'benchmark' when a benchmark is named)."
     if layout == "auto": layout = "benchmark" if benchmark else "folders"
@@ -384,7 +388,7 @@ def make_episodes(root, split: str = "train", *, layout: str = "auto", benchmark
     return EpisodeDataset(make_split(root, split, layout, benchmark, splits_dir), way, shot, query, num_frames, tf,
                           train, seed, skip_bad, length)
 
-# %% ../nbs/04_data.ipynb #43
+# %% ../nbs/04_data.ipynb #45
 class _CheckVideos(Dataset):
     "Decode each video as evaluation would; report its frame count, how it was found, or the error."
     def __init__(self, paths, num_frames): self.paths, self.num_frames = list(paths), num_frames

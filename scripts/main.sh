@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
-# The main job on the bundled data. Makes .venv (if missing), installs d2st_nb with its dev tools, then runs it.
-# Training has not landed yet: for now the main job executes every lesson that exists, top to bottom, on this
-# machine's device (CPU here), and says so.
+# The main job, on the bundled data (data_samples/): meta-train the D²ST-Adapter on the base classes of the
+# synthetic videos with the bundled pre-trained image model, then evaluate 5-way 1-shot and 5-shot on the
+# novel classes and print a table against the same image model frozen, without adapters.
+# Creates .venv (if missing) and installs the package. Extra arguments go to d2st-train, e.g.
+#   bash scripts/main.sh --resume          # continue an interrupted run
+#   bash scripts/main.sh --steps 400       # train longer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[dev]"
-export PATH="$PWD/$VENV/bin:$PATH"
+"$VENV/bin/python" -m pip install -q -e .
 export MPLBACKEND=Agg
-echo "d2st_nb main job: episodic training is not in the library yet, so this runs the lessons that exist:"
-ls nbs/[0-9][0-9]_*.ipynb
-nbdev_test --path nbs --file_glob "[0-9][0-9]_*.ipynb" --n_workers 1 --timing
-echo "Done: every lesson ran top to bottom."
+"$VENV/bin/d2st-train" --preset demo --out-dir runs/demo "$@"
