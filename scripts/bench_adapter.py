@@ -8,7 +8,8 @@ measures forward+backward time (median of --repeats) and peak memory, checks the
 agree, and reports the adapter's cost relative to the frozen ViT-B/16 block it follows.
 
     python scripts/bench_adapter.py                  # CPU, every shape
-    python scripts/bench_adapter.py --device cuda --json bench.json
+    python scripts/bench_adapter.py --stages vit_b16 --repeats 3 --json bench.json
+    python scripts/bench_adapter.py --device cuda --dtype bfloat16
 """
 import argparse, json, statistics, sys, time
 import torch
@@ -81,92 +82,141 @@ def literal_adapter(ad, x, T):
     return x + up.permute(0, 1, 4, 2, 3).reshape(BT, C, H, W)
 
 # ---------------------------------------------------------------- measuring
-def peak_memory(fn, device):
-    "Peak memory (bytes) allocated while `fn` runs: CUDA's counter on a GPU, the profiler's CPU memory events otherwise."
+COPY_OPS = ("aten::copy_", "aten::clone", "aten::contiguous", "aten::cat", "aten::fill_", "aten::zero_")
+
+def profile_run(fn, device):
+    """Run `fn` once under the profiler → (peak bytes allocated while it ran, share of self CPU time in copy/fill ops).
+    CUDA: `torch.cuda.max_memory_allocated` above what was allocated before. CPU: the peak of the running sum of the
+    profiler's per-op allocations and frees (`self_cpu_memory_usage`, in start order)."""
+    from torch.profiler import profile, ProfilerActivity
     if device.type == "cuda":
         torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
-        base = torch.cuda.memory_allocated(); fn(); torch.cuda.synchronize()
-        return torch.cuda.max_memory_allocated() - base
-    from torch.profiler import profile, ProfilerActivity
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof: fn()
+        base = torch.cuda.memory_allocated()
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=device.type != "cuda") as prof: fn()
+    evs = prof.events()
+    total = sum(e.self_cpu_time_total for e in evs) or 1
+    copies = sum(e.self_cpu_time_total for e in evs if e.name in COPY_OPS) / total
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+        return torch.cuda.max_memory_allocated() - base, copies
     cur = peak = 0
-    for e in sorted((e for e in prof.events() if e.cpu_memory_usage), key=lambda e: e.time_range.start):
-        cur += e.cpu_memory_usage; peak = max(peak, cur)
-    return peak
+    for e in sorted((e for e in evs if e.self_cpu_memory_usage), key=lambda e: e.time_range.start):
+        cur += e.self_cpu_memory_usage; peak = max(peak, cur)
+    return peak, copies
 
-def timed(fn, repeats, device):
-    fn()  # warm-up
-    ts = []
+def sync(device):
+    if device.type == "cuda": torch.cuda.synchronize()
+
+def interleaved_times(fns: dict, repeats: int, device) -> dict:
+    "Median seconds of each function, timed in alternation (so a busy machine slows them alike); one warm-up each."
+    for f in fns.values(): f()
+    ts = {k: [] for k in fns}
     for _ in range(repeats):
-        if device.type == "cuda": torch.cuda.synchronize()
-        t0 = time.perf_counter(); fn()
-        if device.type == "cuda": torch.cuda.synchronize()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
+        for k, f in fns.items():
+            sync(device); t0 = time.perf_counter(); f(); sync(device)
+            ts[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in ts.items()}
 
-def fwd_bwd(f, x):
+def fwd_bwd(f, x, grad_out, params=()):
+    "One forward + backward of `f` at `x` (a fresh leaf) with a fixed output gradient; returns (out, input grad, param grads)."
     def run():
+        for p in params: p.grad = None
         xx = x.detach().requires_grad_(True)
         y = f(xx)
-        y.float().pow(2).mean().backward()
-        return y, xx.grad
+        y.backward(grad_out)
+        return y.detach(), xx.grad, [p.grad for p in params]
     return run
 
-def rel_err(a, b): return ((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-30)).item()
+def rel_err(a, b): return ((a.double() - b.double()).norm() / b.double().norm().clamp_min(1e-30)).item()
+
+DIMS = {"vit_b16": (768, 14), "resnet50.layer1": (256, 56), "resnet50.layer2": (512, 28),
+        "resnet50.layer3": (1024, 14), "resnet50.layer4": (2048, 7)}
+
+def bench_stage(name, T, B, dtype, dev, repeats, compile_=False):
+    C, S = DIMS[name]
+    form = "tokens" if name == "vit_b16" else "maps"
+    ad = make_adapter("d2st", C, T, form, settings=name, map_size=(T, S, S)).to(dev, dtype)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():                                                          # away from the identity init
+        for p in ad.parameters(): p.add_(0.02 * torch.randn(p.shape, generator=g).to(dev, dtype))
+    shape = (B * T, 1 + S * S, C) if form == "tokens" else (B * T, C, S, S)
+    x = torch.randn(shape, generator=g).to(dev, dtype)
+    gy = torch.randn(shape, generator=g).to(dev, dtype)
+    params = [p for p in ad.parameters()]
+    fns = {"literal": fwd_bwd(lambda z: literal_adapter(ad, z, T), x, gy, params), "library": fwd_bwd(ad, x, gy, params)}
+    (y2, g2, p2), (y1, g1, p1) = fns["literal"](), fns["library"]()
+    row = dict(stage=name, input_shape=list(shape), params=sum(p.numel() for p in params),
+               rel_err_out=rel_err(y1, y2), rel_err_grad=rel_err(g1, g2),
+               # all parameter gradients as one vector (proj_k's bias has a zero gradient: softmax ignores a shift)
+               rel_err_param_grads=rel_err(torch.cat([q.flatten() for q in p1]), torch.cat([q.flatten() for q in p2])))
+    del y1, y2, g1, g2, p1, p2
+    if compile_:
+        fns["compiled"] = fwd_bwd(torch.compile(ad), x, gy, params)
+    if name == "vit_b16":                                                          # the frozen block the adapter follows
+        import timm
+        blk = timm.models.vision_transformer.Block(C, 12, qkv_bias=True).to(dev, dtype).requires_grad_(False)
+        fns["vit_block"] = fwd_bwd(blk, x, gy)
+    ts = interleaved_times(fns, repeats, dev)
+    for k, t in ts.items(): row[f"{k}_ms"] = 1e3 * t
+    for k in ("literal", "library"):
+        m, cp = profile_run(fns[k], dev)
+        row[f"{k}_peak_mb"], row[f"{k}_copy_share"] = m / 2**20, cp
+    row["speedup"] = ts["literal"] / ts["library"]
+    if "vit_block" in ts: row["adapter_vs_block"] = ts["library"] / ts["vit_block"]
+    return row
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--device", default="auto"); ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--device", default="auto", help="auto (cuda if available, else cpu), cpu, cuda, mps")
+    ap.add_argument("--repeats", type=int, default=5, help="timed runs per implementation (median reported)")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64", "bfloat16", "float16"])
     ap.add_argument("--videos", type=int, default=10, help="videos per batch (10 = one 5-way 1-shot episode)")
     ap.add_argument("--frames", type=int, default=8)
-    ap.add_argument("--shapes", nargs="+", default=["vit_b16", "resnet50.layer1", "resnet50.layer2", "resnet50.layer3", "resnet50.layer4"])
-    ap.add_argument("--compile", action="store_true", help="also time torch.compile of the library adapter")
-    ap.add_argument("--json")
+    ap.add_argument("--stages", nargs="+", default=list(DIMS), choices=list(DIMS), metavar="STAGE",
+                    help=f"shapes to measure, from {list(DIMS)}")
+    ap.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument("--compile", action="store_true", help="also time torch.compile of the library adapter (off by default)")
+    ap.add_argument("--json", metavar="OUT", help="also write the figures as JSON to OUT")
     a = ap.parse_args(argv)
-    dev = torch.device("cuda" if a.device == "auto" and torch.cuda.is_available() else ("cpu" if a.device == "auto" else a.device))
+    dev = torch.device(("cuda" if torch.cuda.is_available() else "cpu") if a.device == "auto" else a.device)
+    if a.threads: torch.set_num_threads(a.threads)
+    dtype = getattr(torch, a.dtype)
+    tol = 1e-5 if dtype in (torch.float32, torch.float64) else 2e-2
+    mem_how = ("torch.cuda.max_memory_allocated" if dev.type == "cuda" else
+               "torch.profiler(profile_memory=True): peak of the running sum of per-op CPU allocations")
+    print(f"device {dev}, {a.dtype}, torch {torch.__version__}, {torch.get_num_threads()} CPU threads; "
+          f"{a.videos} videos × {a.frames} frames; forward+backward (fixed output gradient), median of {a.repeats}, "
+          f"implementations timed in alternation.\npeak memory: {mem_how}, during one forward+backward.\n", flush=True)
     torch.manual_seed(0)
-    T, B = a.frames, a.videos
-    dims = {"vit_b16": (768, 14), "resnet50.layer1": (256, 56), "resnet50.layer2": (512, 28), "resnet50.layer3": (1024, 14), "resnet50.layer4": (2048, 7)}
     rows = []
-    print(f"device {dev}, torch {torch.__version__}, {torch.get_num_threads()} CPU threads; batch {B} videos × {T} frames; "
-          f"median of {a.repeats}; memory: {'cuda max_memory_allocated' if dev.type == 'cuda' else 'profiler CPU allocations (peak of the running sum)'}")
-    for name in a.shapes:
-        C, S = dims[name]
-        form = "tokens" if name == "vit_b16" else "maps"
-        ad = make_adapter("d2st", C, T, form, settings=name, map_size=(T, S, S)).to(dev)
-        with torch.no_grad():
-            for p in ad.parameters(): p.add_(0.02 * torch.randn_like(p))          # away from the identity init
-        x = torch.randn(B * T, 1 + S * S, C, device=dev) if form == "tokens" else torch.randn(B * T, C, S, S, device=dev)
-        lib, lit = fwd_bwd(ad, x), fwd_bwd(lambda z: literal_adapter(ad, z, T), x)
-        (y1, g1), (y2, g2) = lib(), lit()
-        err_y, err_g = rel_err(y1, y2), rel_err(g1, g2)
-        ad.zero_grad()
-        t_lib, t_lit = timed(lib, a.repeats, dev), timed(lit, a.repeats, dev)
-        m_lib, m_lit = peak_memory(lib, dev), peak_memory(lit, dev)
-        row = dict(shape=name, params=sum(p.numel() for p in ad.parameters()), literal_ms=1e3 * t_lit, library_ms=1e3 * t_lib,
-                   speedup=t_lit / t_lib, literal_mb=m_lit / 2**20, library_mb=m_lib / 2**20, rel_err_out=err_y, rel_err_grad=err_g)
-        if a.compile:
-            comp = torch.compile(ad)
-            row["compiled_ms"] = 1e3 * timed(fwd_bwd(comp, x), a.repeats, dev)
-        if name == "vit_b16":
-            import timm
-            blk = timm.models.vision_transformer.Block(768, 12, qkv_bias=True).to(dev).requires_grad_(False)
-            row["vit_block_ms"] = 1e3 * timed(fwd_bwd(blk, x), a.repeats, dev)
-            row["adapter_vs_block"] = t_lib / (row["vit_block_ms"] / 1e3)
-        rows.append(row)
-        print(f"{name:16s} params {row['params']:>9,}  literal {row['literal_ms']:8.1f} ms  library {row['library_ms']:8.1f} ms  "
-              f"speed-up {row['speedup']:4.2f}×  memory {row['literal_mb']:7.1f} → {row['library_mb']:7.1f} MB  "
-              f"rel.err out {err_y:.1e} grad {err_g:.1e}" + (f"  compiled {row['compiled_ms']:.1f} ms" if 'compiled_ms' in row else ""), flush=True)
-    print("\ntargets (ratios from this run):")
+    for name in a.stages:
+        r = bench_stage(name, a.frames, a.videos, dtype, dev, a.repeats, a.compile)
+        rows.append(r)
+        print(f"  {name}: literal {r['literal_ms']:.1f} ms, library {r['library_ms']:.1f} ms"
+              + (f", compiled {r['compiled_ms']:.1f} ms" if "compiled_ms" in r else "")
+              + (f", frozen ViT block {r['vit_block_ms']:.1f} ms" if "vit_block_ms" in r else ""), flush=True)
+    hdr = (f"\n{'stage':16s} {'params':>9s} {'literal ms':>10s} {'library ms':>10s} {'speed-up':>8s} {'literal MB':>10s} "
+           f"{'library MB':>10s} {'copies lit/lib':>14s} {'err out':>8s} {'err dx':>8s} {'err dW':>8s}  result")
+    print(hdr); print("-" * (len(hdr) - 1))
     for r in rows:
-        ok = r["speedup"] >= 1.5 and r["rel_err_out"] < 1e-5 and r["library_mb"] <= r["literal_mb"] * 1.001
-        print(f"  {r['shape']:16s} ≥1.5× faster: {r['speedup']:.2f}×  outputs within 1e-5: {r['rel_err_out']:.1e}  "
-              f"memory not higher: {r['library_mb']:.1f} vs {r['literal_mb']:.1f} MB  → {'PASS' if ok else 'MISS'}")
+        checks = {"speed ≥1.5×": r["speedup"] >= 1.5, "equal": max(r["rel_err_out"], r["rel_err_grad"]) <= tol,
+                  "memory ≤": r["library_peak_mb"] <= r["literal_peak_mb"] * 1.01 + 1}
+        r["targets"] = checks
+        res = "PASS" if all(checks.values()) else "MISS (" + ", ".join(k for k, v in checks.items() if not v) + ")"
+        print(f"{r['stage']:16s} {r['params']:>9,} {r['literal_ms']:10.1f} {r['library_ms']:10.1f} {r['speedup']:7.2f}× "
+              f"{r['literal_peak_mb']:10.1f} {r['library_peak_mb']:10.1f} {100 * r['literal_copy_share']:6.0f}%/{100 * r['library_copy_share']:3.0f}% "
+              f"{r['rel_err_out']:8.1e} {r['rel_err_grad']:8.1e} {r['rel_err_param_grads']:8.1e}  {res}")
+    print(f"targets: library ≥ 1.5× faster than the literal SPEC form, output and input grad within {tol:g} relative, "
+          f"peak memory not higher. 'copies' = share of profiled CPU time in copy/cat/fill ops.")
     vit = next((r for r in rows if "adapter_vs_block" in r), None)
-    if vit: print(f"  ViT-B/16 adapter fwd+bwd {vit['library_ms']:.1f} ms vs the frozen block it follows {vit['vit_block_ms']:.1f} ms: "
-                  f"{100 * vit['adapter_vs_block']:.0f}% (aim ≤ 10%)")
+    if vit:
+        ok = vit["adapter_vs_block"] <= 0.10
+        print(f"ViT-B/16 adapter fwd+bwd {vit['library_ms']:.1f} ms vs the frozen timm Block it follows (fwd+bwd w.r.t. input) "
+              f"{vit['vit_block_ms']:.1f} ms: {100 * vit['adapter_vs_block']:.1f}% (aim ≤ 10%: {'PASS' if ok else 'MISS'})")
     if a.json:
-        with open(a.json, "w") as f: json.dump({"device": str(dev), "torch": torch.__version__, "rows": rows}, f, indent=1)
+        with open(a.json, "w") as f:
+            json.dump({"device": str(dev), "dtype": a.dtype, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                       "videos": a.videos, "frames": a.frames, "repeats": a.repeats, "memory_method": mem_how, "rows": rows}, f, indent=1)
     return 0
 
 if __name__ == "__main__":
