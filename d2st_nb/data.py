@@ -67,7 +67,7 @@ def video_length(path) -> int:
     "Number of frames of a video file or frame folder (see `frame_count`)."
     return frame_count(path)[0]
 
-SEEK_GAP = 16  # seek when the next wanted frame is more than this many frames past the decoder's position
+SEEK_GAP = 16  # seek only when it skips decoding more than this many frames
 
 class _SeekMiss(Exception): "Timestamps that do not allow frame-accurate seeking."
 
@@ -80,24 +80,32 @@ def _decode_straight(c, s, want: set) -> dict:
     return out
 
 def _decode_seeking(c, s, want: set) -> dict:
-    "Decode the wanted frames in order, seeking over gaps longer than `SEEK_GAP`; frame index from the timestamp."
+    """Decode the wanted frames in order, frame index from the timestamp, seeking over a gap when it saves decoding:
+    the first time if the first wanted frame is more than `SEEK_GAP` in, later only when the key frames seen so far
+    (their spacing) put a key frame more than `SEEK_GAP` frames past the decoder's position and before the target."""
     fps, tb, start = s.average_rate, s.time_base, s.start_time or 0
     if not fps or not tb: raise _SeekMiss()
-    out, pos, frames, may_seek = {}, -1, None, True
+    out, pos, frames, keys, may_seek = {}, -1, None, [], True
     for j in sorted(want):
         if j in out: continue
-        fresh = False
-        if may_seek and j - pos > SEEK_GAP:                               # jump to the key frame before frame j
+        if pos < 0: jump = j > SEEK_GAP
+        elif len(keys) >= 2:                                             # predict the key frame before j from the spacing
+            gop = min(b - a for a, b in zip(keys, keys[1:]))               # (a skipped key frame makes a multiple of it)
+            jump = keys[-1] + gop * ((j - keys[-1]) // gop) - pos > SEEK_GAP
+        else: jump = False
+        fresh = may_seek and jump
+        if fresh:                                                        # jump to the key frame before frame j
             c.seek(start + max(0, int((j - 0.5) / fps / tb)), stream=s, backward=True, any_frame=False)
-            frames, fresh = c.decode(s), True
+            frames = c.decode(s)
         elif frames is None: frames = c.decode(s)
         for frame in frames:
             if frame.pts is None: raise _SeekMiss()
             k = round(float((frame.pts - start) * tb * fps))
             if fresh:
                 if k > j: raise _SeekMiss()                              # landed past the target: timestamps lie
-                if k <= pos: may_seek = False                            # key frames too sparse for seeking to pay
+                if k <= pos: may_seek = False                            # wrong guess: key frames too sparse, decode on
                 fresh = False
+            if frame.key_frame and (not keys or k > keys[-1]): keys.append(k)
             pos = k
             if k in want and k not in out: out[k] = frame.to_ndarray(format="rgb24")
             if k >= j: break
