@@ -187,7 +187,7 @@ def write_video(path, frames, fps: int = 12, gop: int = 12, crf: int = 18, codec
         for p in s.encode(): c.mux(p)
     return path
 
-# %% ../nbs/04_data.ipynb #17
+# %% ../nbs/04_data.ipynb #19
 def sample_indices(n: int, t: int, train: bool = False, generator: torch.Generator | None = None) -> list:
     "`t` frame indices of an `n`-frame video: one per equal segment (random inside it when `train`, else its centre)."
     if n < 1: raise ValueError(f"a video needs at least one frame, got n={n}")
@@ -198,7 +198,7 @@ def sample_indices(n: int, t: int, train: bool = False, generator: torch.Generat
     u = torch.rand(t, generator=generator)
     return (lo + (u * (hi - lo).float()).long().clamp(max=(hi - lo - 1))).tolist()
 
-# %% ../nbs/04_data.ipynb #21
+# %% ../nbs/04_data.ipynb #23
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 
 @dataclass
@@ -241,7 +241,7 @@ class VideoTransform:
         m = torch.tensor(self.mean).view(1, 3, 1, 1); sd = torch.tensor(self.std).view(1, 3, 1, 1)
         return (x - m) / sd
 
-# %% ../nbs/04_data.ipynb #26
+# %% ../nbs/04_data.ipynb #28
 BENCHMARKS = ("ssv2_small", "ssv2_full", "kinetics100", "hmdb51", "ucf101")
 
 @dataclass
@@ -320,7 +320,7 @@ def benchmark_split(root, benchmark: str, split: str = "train", splits_dir=None,
                                         f"(first: {[str(m) for m in missing[:3]]}); see the layout table in d2st_nb/splits/README.md")
     return VideoSplit(split, classes, videos, root)
 
-# %% ../nbs/04_data.ipynb #32
+# %% ../nbs/04_data.ipynb #34
 class EpisodeDataset(Dataset):
     "N-way K-shot Q-query episodes over a `VideoSplit`; item `i` is a pure function of `(seed, i)`."
     def __init__(self, split: VideoSplit, way: int = 5, shot: int = 1, query: int = 1, num_frames: int = 8,
@@ -373,7 +373,7 @@ class EpisodeDataset(Dataset):
                 "support_class_ids": cls.repeat_interleave(k), "query_class_ids": cls.repeat_interleave(q),
                 "classes": [self.split.classes[int(c)] for c in cls]}
 
-# %% ../nbs/04_data.ipynb #34
+# %% ../nbs/04_data.ipynb #36
 def make_split(root, split: str = "train", layout: str = "auto", benchmark: str | None = None, splits_dir=None) -> VideoSplit:
     "A split in `layout` 'folders' or 'benchmark' ('auto': 'benchmark' when a benchmark is named)."
     if layout == "auto": layout = "benchmark" if benchmark else "folders"
@@ -396,7 +396,7 @@ def make_episodes(root, split: str = "train", *, layout: str = "auto", benchmark
     return EpisodeDataset(make_split(root, split, layout, benchmark, splits_dir), way, shot, query, num_frames, tf,
                           train, seed, skip_bad, length)
 
-# %% ../nbs/04_data.ipynb #45
+# %% ../nbs/04_data.ipynb #49
 class _CheckVideos(Dataset):
     "Decode each video as evaluation would; report its frame count, how it was found, or the error."
     def __init__(self, paths, num_frames): self.paths, self.num_frames = list(paths), num_frames
