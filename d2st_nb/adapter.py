@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from einops import rearrange
 from .attention import DeformableSTAttention, DSTASettings, ChannelNorm, PAPER_SETTINGS
 
@@ -53,9 +54,13 @@ class Adapter(nn.Module):
             return x + self.act(self.up(z))
         if x.dim() != 4 or x.shape[1] != self.dim:
             raise ValueError(f"map form expects (b t, {self.dim}, h, w), got shape {tuple(x.shape)}")
-        z = self.down(rearrange(x, "(b t) c h w -> b t h w c", t=t))               # b t h w c'
+        # down/up as 1×1 convolutions on the maps as they are: the wide (b t) c h w tensors are never transposed
+        # (only the 4× narrower bottleneck is), and the residual adds two tensors of the same layout.
+        z = F.conv2d(x, self.down.weight[:, :, None, None], self.down.bias)       # (b t) c' h w
+        z = rearrange(z, "(b t) c h w -> b t h w c", t=t).contiguous()            # channels last for the mixer
         vol, _ = self.mixer(rearrange(z, "b t h w c -> b c t h w"), None)
-        return x + rearrange(self.up(rearrange(vol, "b c t h w -> b t h w c")), "b t h w c -> (b t) c h w")
+        vol = rearrange(vol, "b c t h w -> (b t) c h w").contiguous()
+        return x + F.conv2d(vol, self.up.weight[:, :, None, None], self.up.bias)
 
 # %% ../nbs/02_adapter.ipynb #10
 def _norm_prefix(ln: ChannelNorm, prefix):
