@@ -11,7 +11,8 @@ import torch
 from .train import TrainConfig, build_model, config_for, evaluate_shots, run_training
 
 # %% auto #0
-__all__ = ['VARIANTS', 't_interval', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli']
+__all__ = ['VARIANTS', 't_interval', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli',
+           'conclusions']
 
 # %% ../nbs/09_ablation.ipynb #7
 VARIANTS = ("none", "plain", "st_conv", "dst_conv", "d2st_spatial", "d2st_temporal", "d2st")
@@ -101,3 +102,19 @@ def ablation_cli(argv=None) -> int:
     table = ablation_table(rows)
     print(table); Path(a.out_dir, "table.md").write_text(table + "\n")
     return 0
+
+# %% ../nbs/09_ablation.ipynb #15
+def conclusions(rows: dict, baseline: str = "none") -> list:
+    "Plain-language comparison of every variant with `baseline`, per setting, from `summarize`'s rows (95 % intervals)."
+    base, out = rows[baseline], []
+    settings = [k for k in base if k not in ("trainable", "seeds")]
+    for v, r in rows.items():
+        if v == baseline: continue
+        for k in settings:
+            (m, ci), (bm, bci) = r[k], base[k]
+            ci, bci = (0 if math.isnan(x) else x for x in (ci, bci))
+            if m - ci > bm + bci: verdict = f"better than `{baseline}` by {m - bm:.1f} points (intervals apart)"
+            elif m + ci < bm - bci: verdict = f"worse than `{baseline}` by {bm - m:.1f} points (intervals apart)"
+            else: verdict = f"not distinguishable from `{baseline}` ({m:.1f} vs {bm:.1f}; intervals overlap)"
+            out.append(f"`{v}`, {k}: {verdict}")
+    return out

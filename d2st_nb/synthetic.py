@@ -122,16 +122,41 @@ def render_clip(cls: str, seed: int, frames: int = FRAMES, size: int = SIZE) -> 
     return clip.flip(0) if cls in REVERSED else clip
 
 # %% ../nbs/05_synthetic.ipynb #16
+def _rgb_to_yuv420p(rgb):
+    "uint8 `h w 3` RGB → planar YUV 4:2:0 (BT.601, limited range), the `(3h/2, w)` array PyAV takes."
+    x = torch.as_tensor(rgb).double()
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    y = 16 + 0.257 * r + 0.504 * g + 0.098 * b
+    u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
+    v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
+    h, w = y.shape
+    sub = lambda c: c.reshape(h // 2, 2, w // 2, 2).mean((1, 3))
+    yuv = torch.cat([y.flatten(), sub(u).flatten(), sub(v).flatten()])
+    return yuv.round().clamp(0, 255).to(torch.uint8).reshape(h * 3 // 2, w).numpy()
+
+def _write_mp4(path, frames, fps: int = 12, gop: int = 16, crf: int = 26) -> Path:
+    "Write uint8 `t h w 3` frames as H.264 MP4, byte-reproducibly (one thread, x264's C code, our YUV conversion)."
+    import av
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("libx264", rate=fps)
+        s.width, s.height, s.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
+        s.codec_context.gop_size, s.codec_context.thread_count = gop, 1
+        s.options = {"crf": str(crf), "threads": "1", "x264-params": "no-asm=1"}
+        for f in frames:
+            for p in s.encode(av.VideoFrame.from_ndarray(_rgb_to_yuv420p(f), format="yuv420p")): c.mux(p)
+        for p in s.encode(): c.mux(p)
+    return path
+
 def write_dataset(out_dir, seed: int = 0, clips_per_class: dict | None = None, classes=CLASSES, crf: int = 26) -> Path:
     "Write the synthetic videos `out_dir/<class>/<class>_<j>.mp4` and `out_dir/splits/{train,val,test}.txt`."
-    from d2st_nb.data import write_video
     out = Path(out_dir)
     n = clips_per_class or {"train": 24, "val": 16, "test": 16}
     for split, names in SPLITS.items():
         for cls in names:
             if cls not in classes: continue
             for j in range(n[split]):
-                write_video(out / cls / f"{cls}_{j:03d}.mp4", render_clip(cls, _seed(seed, j)).numpy(), fps=12, gop=16, crf=crf)
+                _write_mp4(out / cls / f"{cls}_{j:03d}.mp4", render_clip(cls, _seed(seed, j)), crf=crf)
     (out / "splits").mkdir(parents=True, exist_ok=True)
     for split, names in SPLITS.items():
         (out / "splits" / f"{split}.txt").write_text("".join(c + "\n" for c in names if c in classes))

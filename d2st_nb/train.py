@@ -523,8 +523,8 @@ PRESETS = {f"{b}_{f}": paper_preset(b, f) for b in PAPER_RECIPES for f in PAPER_
 # The main job: the bundled image model on the synthetic videos, minutes on a laptop CPU.
 PRESETS["demo"] = dict(backbone=BUNDLED, adapter="d2st", num_frames=8, layout="folders", train_split="train",
                        val_split=None, eval_split="test", way=5, shot=1, query=2, eval_shots=(1, 5), eval_query=3,
-                       eval_episodes=100, steps=120, tasks_per_step=2, optimizer="adamw", lr=2e-3, weight_decay=1e-4,
-                       warmup_steps=10, schedule="cosine", aux_weight=0.5, amp="auto", workers=1, ckpt_every=20,
+                       eval_episodes=100, steps=200, tasks_per_step=2, optimizer="adamw", lr=1e-3, weight_decay=1e-4,
+                       warmup_steps=20, schedule="cosine", aux_weight=0.5, amp="auto", workers=1, ckpt_every=20,
                        compare_with="none", seed=0, out_dir="runs/demo")
 
 def config_for(preset: str | None = None, config_file: str | None = None, **overrides) -> TrainConfig:
