@@ -150,8 +150,14 @@ def bench_stage(name, T, B, dtype, dev, repeats, compile_=False):
                # all parameter gradients as one vector (proj_k's bias has a zero gradient: softmax ignores a shift)
                rel_err_param_grads=rel_err(torch.cat([q.flatten() for q in p1]), torch.cat([q.flatten() for q in p2])))
     del y1, y2, g1, g2, p1, p2
-    if compile_:
-        fns["compiled"] = fwd_bwd(torch.compile(ad), x, gy, params)
+    if compile_:                                                                   # optional: needs a working inductor backend
+        try:
+            comp = fwd_bwd(torch.compile(ad), x, gy, params)
+            comp()
+            fns["compiled"] = comp
+        except Exception as e:
+            row["compile_error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"
+            print(f"  torch.compile failed on {name}: {row['compile_error']}", flush=True)
     if name == "vit_b16":                                                          # the frozen block the adapter follows
         import timm
         blk = timm.models.vision_transformer.Block(C, 12, qkv_bias=True).to(dev, dtype).requires_grad_(False)
