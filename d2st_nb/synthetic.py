@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_synthetic.ipynb #5
 from __future__ import annotations
-import hashlib, json, math, os, time
+import contextlib, hashlib, json, math, os, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
@@ -26,8 +26,9 @@ REVERSED = {b: a for a, b in PAIRS}  # (forward, reversed): the second of a pair
 
 # %% auto #0
 __all__ = ['SIZE', 'FRAMES', 'SHAPES', 'COLOUR_FAMILIES', 'PAIRS', 'SINGLES', 'CLASSES', 'SPLITS', 'REVERSED', 'IMAGE_MODEL',
-           'IMAGE_CLASSES', 'TEST_IMAGES', 'clip_params', 'render_clip', 'write_dataset', 'render_image', 'image_batch',
-           'image_accuracy', 'pretrain_image_model', 'data_samples_dir', 'image_model_info', 'load_image_model', 'main']
+           'IMAGE_CLASSES', 'TEST_IMAGES', 'clip_params', 'render_clip', 'one_thread', 'clip_seed', 'write_dataset',
+           'render_image', 'image_batch', 'image_accuracy', 'pretrain_image_model', 'data_samples_dir',
+           'image_model_info', 'load_image_model', 'main']
 
 # %% ../nbs/05_synthetic.ipynb #9
 def _seed(*parts) -> int:
@@ -122,6 +123,17 @@ def render_clip(cls: str, seed: int, frames: int = FRAMES, size: int = SIZE) -> 
     return clip.flip(0) if cls in REVERSED else clip
 
 # %% ../nbs/05_synthetic.ipynb #16
+@contextlib.contextmanager
+def one_thread():
+    "Run torch on one CPU thread inside the block: rendering makes tiny tensors, where threads only add overhead (100× on a busy machine)."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    try: yield
+    finally: torch.set_num_threads(n)
+
+def clip_seed(cls: str, j: int, seed: int = 0) -> int:
+    "The render seed of clip `j` of class `cls` in a dataset written with `seed` (independent across classes, pairs included)."
+    return _seed(seed, cls, j)
+
 def _rgb_to_yuv420p(rgb):
     "uint8 `h w 3` RGB → planar YUV 4:2:0 (BT.601, limited range), the `(3h/2, w)` array PyAV takes."
     x = torch.as_tensor(rgb).double()
@@ -152,11 +164,12 @@ def write_dataset(out_dir, seed: int = 0, clips_per_class: dict | None = None, c
     "Write the synthetic videos `out_dir/<class>/<class>_<j>.mp4` and `out_dir/splits/{train,val,test}.txt`."
     out = Path(out_dir)
     n = clips_per_class or {"train": 24, "val": 16, "test": 16}
-    for split, names in SPLITS.items():
-        for cls in names:
-            if cls not in classes: continue
-            for j in range(n[split]):
-                _write_mp4(out / cls / f"{cls}_{j:03d}.mp4", render_clip(cls, _seed(seed, j)), crf=crf)
+    with one_thread():
+        for split, names in SPLITS.items():
+            for cls in names:
+                if cls not in classes: continue
+                for j in range(n[split]):
+                    _write_mp4(out / cls / f"{cls}_{j:03d}.mp4", render_clip(cls, clip_seed(cls, j, seed)), crf=crf)
     (out / "splits").mkdir(parents=True, exist_ok=True)
     for split, names in SPLITS.items():
         (out / "splits" / f"{split}.txt").write_text("".join(c + "\n" for c in names if c in classes))
@@ -177,7 +190,7 @@ def render_image(seed: int, size: int = SIZE) -> tuple:
 
 def image_batch(seeds, mean, std) -> tuple:
     "Normalised images `b 3 h w` and labels for a list of seeds."
-    ims, labels = zip(*(render_image(s) for s in seeds))
+    with one_thread(): ims, labels = zip(*(render_image(s) for s in seeds))
     x = torch.stack(ims).permute(0, 3, 1, 2).float() / 255
     return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1), torch.tensor(labels)
 
