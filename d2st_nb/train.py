@@ -95,6 +95,7 @@ class TrainConfig:
     decay_factors: tuple = ()
     clip_grad: float | None = 10.0
     aux_weight: float = 0.5
+    logit_scale: float = 1.0
     amp: str = "auto"
     max_bad_steps: int = 20
     # bookkeeping
@@ -144,16 +145,18 @@ def to_device(episode: dict, device) -> dict:
     "Move the tensors of an episode to `device` (non-blocking from pinned memory)."
     return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in episode.items()}
 
-def episode_forward(model, episode: dict, aux_weight: float = 0.5, net=None):
+def episode_forward(model, episode: dict, aux_weight: float = 0.5, net=None, logit_scale: float = 1.0):
     """Loss and query logits `(q, N)` of one episode (the auxiliary term only when the model has a classifier).
-    `net`: the module to call for frame features (a DistributedDataParallel wrapper of `model`), default `model`."""
+    `net`: the module to call for frame features (a DistributedDataParallel wrapper of `model`), default `model`.
+    `logit_scale`: the loss sees `logit_scale · logits` (an inverse temperature; 1 = the paper's −distance)."""
     sup, qry = episode["support"], episode["query"]
     feats = (net or model)(torch.cat([sup, qry]))
     n_way = int(episode["support_labels"].max()) + 1
     logits = few_shot_logits(feats[len(sup):], feats[:len(sup)], episode["support_labels"], n_way, model.metric)
     aux = model.aux_logits(feats) if aux_weight and "support_class_ids" in episode else None
     aux_t = torch.cat([episode["support_class_ids"], episode["query_class_ids"]]) if aux is not None else None
-    return episode_loss(logits.float(), episode["query_labels"], None if aux is None else aux.float(), aux_t, aux_weight), logits
+    loss = episode_loss(logits.float() * logit_scale, episode["query_labels"], None if aux is None else aux.float(), aux_t, aux_weight)
+    return loss, logits
 
 # %% ../nbs/07_train.ipynb #18
 class EpisodeIndices(Dataset):
@@ -334,7 +337,7 @@ class Trainer:
             ep = to_device(ep, self.device)
             sync = self.world == 1 or j == len(tasks) - 1   # average gradients across ranks once, on the last task
             with (nullcontext() if sync else self.net.no_sync()), autocast(self.device, self.amp):
-                loss, logits = episode_forward(self.model, ep, self.cfg.aux_weight, self.net)
+                loss, logits = episode_forward(self.model, ep, self.cfg.aux_weight, self.net, self.cfg.logit_scale)
                 loss = loss / len(tasks)
                 (self.scaler.scale(loss) if self.scaler else loss).backward()
             loss_sum += loss.item()
@@ -389,7 +392,7 @@ class Trainer:
         self.save()
         return self.history
 
-# %% ../nbs/07_train.ipynb #43
+# %% ../nbs/07_train.ipynb #45
 def read_log(out_dir) -> list:
     "The rows of a run's `log.jsonl`."
     p = Path(out_dir) / "log.jsonl"
@@ -410,7 +413,7 @@ def plot_log(out_dir, ax=None, smooth: int = 10):
     ax[1].set(xlabel="step", ylabel="query accuracy (%)", title="accuracy"); ax[1].legend()
     return ax
 
-# %% ../nbs/07_train.ipynb #47
+# %% ../nbs/07_train.ipynb #49
 BUNDLED = "bundled"  # `backbone` name of the small image model shipped in data_samples/
 
 def build_model(cfg: TrainConfig, adapter: str | None = None, num_base_classes: int | None = None):
@@ -490,7 +493,7 @@ def run_training(cfg: TrainConfig, resume: bool = False) -> dict:
     (Path(cfg.out_dir) / "results.json").write_text(json.dumps(results, indent=1, default=str))
     return results
 
-# %% ../nbs/07_train.ipynb #49
+# %% ../nbs/07_train.ipynb #51
 # benchmark: (base classes, {family: (lr, steps, epoch_steps, decay_epochs, factors, aux_weight)})
 PAPER_RECIPES = {
     "ssv2_small":  (64, {"vit": (1e-3, 20000, 2000, (4, 6, 8), (0.1, 0.05, 0.01), 0.5),
@@ -520,12 +523,13 @@ def paper_preset(benchmark: str, family: str) -> dict:
                 aux_weight=aux, amp="auto", seed=18, out_dir=f"runs/{benchmark}_{family}")
 
 PRESETS = {f"{b}_{f}": paper_preset(b, f) for b in PAPER_RECIPES for f in PAPER_BACKBONES}
-# The main job: the bundled image model on the synthetic videos, minutes on a laptop CPU.
+# The main job: the bundled image model on the synthetic videos, minutes on a laptop CPU. Its logit scale 0.1
+# keeps the features from collapsing early on (see "Temperature" above).
 PRESETS["demo"] = dict(backbone=BUNDLED, adapter="d2st", num_frames=8, layout="folders", train_split="train",
                        val_split=None, eval_split="test", way=5, shot=1, query=2, eval_shots=(1, 5), eval_query=3,
                        eval_episodes=100, steps=200, tasks_per_step=2, optimizer="adamw", lr=1e-3, weight_decay=1e-4,
-                       warmup_steps=20, schedule="cosine", aux_weight=0.5, amp="auto", workers=1, ckpt_every=20,
-                       compare_with="none", seed=0, out_dir="runs/demo")
+                       warmup_steps=20, schedule="cosine", aux_weight=0.5, logit_scale=0.1, amp="auto", workers=1,
+                       ckpt_every=20, compare_with="none", seed=0, out_dir="runs/demo")
 
 def config_for(preset: str | None = None, config_file: str | None = None, **overrides) -> TrainConfig:
     "A `TrainConfig`: the defaults, then the preset, then a JSON config file, then `overrides` (later wins)."
@@ -541,7 +545,7 @@ def config_for(preset: str | None = None, config_file: str | None = None, **over
     d.update(overrides)
     return TrainConfig.from_dict(d)
 
-# %% ../nbs/07_train.ipynb #52
+# %% ../nbs/07_train.ipynb #54
 _OPTIONAL_TYPES = {"clip_grad": float, "resize": int, "num_base_classes": int}
 _TUPLE_TYPES = {"decay_factors": float}
 
@@ -615,6 +619,6 @@ def eval_cli(argv=None) -> int:
     if args.json: Path(args.json).write_text(json.dumps(res, indent=1))
     return 0
 
-# %% ../nbs/07_train.ipynb #58
+# %% ../nbs/07_train.ipynb #60
 if __name__ == "__main__" and "__file__" in globals():   # `python -m d2st_nb.train` (not when a notebook runs this cell)
     raise SystemExit(train_cli())
