@@ -150,17 +150,17 @@ def _read_images(folder: Path, indices: list) -> torch.Tensor:
     return torch.stack([frames[i] for i in indices])
 
 # %% ../nbs/04_data.ipynb #10
-def _rgb_to_yuv420p(rgb: np.ndarray) -> np.ndarray:
-    "uint8 `h w 3` RGB → planar YUV 4:2:0 (BT.601, limited range) as the `(3h/2, w)` array PyAV takes."
-    x = rgb.astype(np.float32)
+def _rgb_to_yuv420p(rgb) -> np.ndarray:
+    "uint8 `h w 3` RGB → planar YUV 4:2:0 (BT.601, limited range) as the `(3h/2, w)` array PyAV takes (float64 maths: exact, reproducible bytes)."
+    x = torch.as_tensor(np.asarray(rgb)).double()
     r, g, b = x[..., 0], x[..., 1], x[..., 2]
     y = 16 + 0.257 * r + 0.504 * g + 0.098 * b
     u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
     v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
     h, w = y.shape
     sub = lambda c: c.reshape(h // 2, 2, w // 2, 2).mean((1, 3))
-    planes = [y.ravel(), sub(u).ravel(), sub(v).ravel()]
-    return np.clip(np.round(np.concatenate(planes)), 0, 255).astype(np.uint8).reshape(h * 3 // 2, w)
+    yuv = torch.cat([y.flatten(), sub(u).flatten(), sub(v).flatten()])
+    return yuv.round().clamp(0, 255).to(torch.uint8).reshape(h * 3 // 2, w).numpy()
 
 VIDEO_CODECS = {".mp4": "libx264", ".mkv": "libx264", ".mov": "libx264", ".m4v": "libx264", ".webm": "libvpx", ".avi": "mpeg4"}
 

@@ -8,6 +8,7 @@ import contextlib, hashlib, json, math, os, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
+from .data import _rgb_to_yuv420p   # the one RGB → YUV 4:2:0 conversion (float64, reproducible bytes)
 
 SIZE, FRAMES = 64, 16
 SHAPES = ("circle", "square", "triangle", "diamond", "ring", "cross")
@@ -133,18 +134,6 @@ def one_thread():
 def clip_seed(cls: str, j: int, seed: int = 0) -> int:
     "The render seed of clip `j` of class `cls` in a dataset written with `seed` (independent across classes, pairs included)."
     return _seed(seed, cls, j)
-
-def _rgb_to_yuv420p(rgb):
-    "uint8 `h w 3` RGB → planar YUV 4:2:0 (BT.601, limited range), the `(3h/2, w)` array PyAV takes."
-    x = torch.as_tensor(rgb).double()
-    r, g, b = x[..., 0], x[..., 1], x[..., 2]
-    y = 16 + 0.257 * r + 0.504 * g + 0.098 * b
-    u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
-    v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
-    h, w = y.shape
-    sub = lambda c: c.reshape(h // 2, 2, w // 2, 2).mean((1, 3))
-    yuv = torch.cat([y.flatten(), sub(u).flatten(), sub(v).flatten()])
-    return yuv.round().clamp(0, 255).to(torch.uint8).reshape(h * 3 // 2, w).numpy()
 
 def _write_mp4(path, frames, fps: int = 12, gop: int = 16, crf: int = 26) -> Path:
     "Write uint8 `t h w 3` frames as H.264 MP4, byte-reproducibly (one thread, x264's C code, our YUV conversion)."
