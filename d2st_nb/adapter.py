@@ -12,20 +12,120 @@ from einops import rearrange
 from .attention import DeformableSTAttention, DSTASettings, ChannelNorm, PAPER_SETTINGS
 
 # %% auto #0
-__all__ = ['ADAPTER_KINDS', 'Adapter', 'PlainMix', 'ConvMix', 'D2STMix', 'make_adapter', 'num_params']
+__all__ = ['ADAPTER_KINDS', 'DepthwiseConv3d', 'Adapter', 'PlainMix', 'ConvMix', 'D2STMix', 'make_adapter', 'num_params']
 
 # %% ../nbs/02_adapter.ipynb #8
+def _amp_cast(*ts):
+    "Cast tensors to the autocast dtype in force on their device (as autocast does for a matmul); unchanged without autocast."
+    dev = ts[0].device.type
+    if not torch.is_autocast_enabled(dev): return ts
+    dt = torch.get_autocast_dtype(dev)
+    return tuple(t if t is None else t.to(dt) for t in ts)
+
+def _add_into(y, x):
+    "`y + x`, written into `y` (a fresh temporary) when that keeps the result's dtype."
+    return y.add_(x) if y.dtype == torch.promote_types(y.dtype, x.dtype) else y + x
+
+def _saved_once(ctx):
+    "The saved tensors of a fused backward that overwrites one of them: a second backward is refused with a clear message."
+    if getattr(ctx, "spent", False):
+        raise RuntimeError("the fused adapter's backward ran twice on one forward (retain_graph=True?); "
+                           "it overwrites a saved tensor — build the adapter with fused=False for that")
+    ctx.spent = True
+    return ctx.saved_tensors
+
+def _gelu_grad_into_input(g, u):
+    "GELU's gradient at the saved pre-activation `u`, written over `u` (nothing needs `u` afterwards)."
+    return torch.ops.aten.gelu_backward.grad_input(g.to(u.dtype), u, grad_input=u)
+
+class _DownGELU(torch.autograd.Function):
+    "`(gelu(x Wᵀ + b), x)`: the second output is the residual; its gradient is added inside the input-gradient GEMM."
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        xc, weight, bias = _amp_cast(x, weight, bias)
+        u = F.linear(xc, weight, bias)                                   # pre-activation, kept for GELU's gradient
+        ctx.save_for_backward(xc, weight, u)
+        skip = x.view_as(x)
+        if not ctx.needs_input_grad[0]: ctx.mark_non_differentiable(skip)
+        return F.gelu(u), skip
+    @staticmethod
+    def backward(ctx, g, g_skip):
+        x, weight, u = _saved_once(ctx)
+        gu = _gelu_grad_into_input(g, u).flatten(0, -2)            # (rows, out)
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = (gu @ weight if g_skip is None else
+                  torch.addmm(g_skip.flatten(0, -2).to(gu.dtype), gu, weight)).view(x.shape)
+        if ctx.needs_input_grad[1]: gw = gu.t() @ x.flatten(0, -2)
+        if ctx.needs_input_grad[2]: gb = gu.sum(0)
+        return gx, gw, gb
+
+class _UpGELUResidual(torch.autograd.Function):
+    "`residual + gelu(z Wᵀ + b)`; the GELU gradient overwrites the saved pre-activation."
+    @staticmethod
+    def forward(ctx, z, weight, bias, residual):
+        zc, weight, bias = _amp_cast(z, weight, bias)
+        u = F.linear(zc, weight, bias)
+        ctx.save_for_backward(zc, weight, u)
+        return _add_into(F.gelu(u), residual)
+    @staticmethod
+    def backward(ctx, g):
+        z, weight, u = _saved_once(ctx)
+        gu = _gelu_grad_into_input(g, u).flatten(0, -2)
+        gz = (gu @ weight).view(z.shape) if ctx.needs_input_grad[0] else None
+        gw = gu.t() @ z.flatten(0, -2) if ctx.needs_input_grad[1] else None
+        gb = gu.sum(0) if ctx.needs_input_grad[2] else None
+        return gz, gw, gb, (g if ctx.needs_input_grad[3] else None)
+
+class _DepthwiseConv3dFn(torch.autograd.Function):
+    "Depthwise stride-1 `conv3d`; input gradient = depthwise conv of the output gradient with the flipped kernel."
+    @staticmethod
+    def forward(ctx, x, weight, bias, padding):
+        x, weight, bias = _amp_cast(x, weight, bias)
+        ctx.save_for_backward(x, weight); ctx.padding = padding
+        return F.conv3d(x, weight, bias, 1, padding, groups=weight.shape[0])
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved_tensors
+        g, c, p = g.to(x.dtype), weight.shape[0], list(ctx.padding)
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            flip_pad = tuple(k - 1 - q for k, q in zip(weight.shape[2:], p))
+            gx = F.conv3d(g, weight.flip(2, 3, 4), None, 1, flip_pad, groups=c)
+        if ctx.needs_input_grad[1]:
+            gw = torch.ops.aten.convolution_backward(g, x, weight, None, [1, 1, 1], p, [1, 1, 1], False, [0, 0, 0], c,
+                                                     [False, True, False])[1]
+        if ctx.needs_input_grad[2]: gb = g.sum((0, 2, 3, 4))
+        return gx, gw, gb, None
+
+class DepthwiseConv3d(nn.Conv3d):
+    "A depthwise, stride-1, 'same'-padded `Conv3d` (`dim` channels) with the fast backward above; the same parameters as `nn.Conv3d`."
+    def __init__(self, dim: int, kernel_size, padding):
+        super().__init__(dim, dim, kernel_size, padding=padding, groups=dim)
+        if any(q > k - 1 for k, q in zip(self.kernel_size, self.padding)):
+            raise ValueError(f"padding {self.padding} must not exceed kernel_size - 1 {self.kernel_size}")
+    def forward(self, x): return _DepthwiseConv3dFn.apply(x, self.weight, self.bias, self.padding)
+
+def _residual_mean(x, outs):
+    "`mean(x + o for o in outs)` as `x + mean(outs)`, in one fresh tensor."
+    if len(outs) == 1: return x + outs[0]
+    acc = outs[0] + outs[1]
+    for o in outs[2:]: acc = acc.add_(o)
+    return _add_into(acc.mul_(1 / len(outs)), x)
+
+# %% ../nbs/02_adapter.ipynb #12
 class Adapter(nn.Module):
     """Bottleneck adapter: `input + up(mixer(down(input)))`, `up` zero-initialised (a new adapter is the identity).
 
     `form='tokens'` (ViT): input `(b t) (p + h w) c` with `p` prefix tokens; Linear down/up, each followed by GELU.
     `form='maps'` (CNN): input `(b t) c h w`; down/up are 1×1×1 projections with no activation.
-    `mixer` maps `(x (b, c', t, h, w), prefix (b, t, p, c') | None)` to the same."""
+    `mixer` maps `(x (b, c', t, h, w), prefix (b, t, p, c') | None)` to the same.
+    `fused`: the token form's down/up run as the fused operations above (`False`: plain PyTorch ops, same numbers)."""
     def __init__(self, dim: int, hidden: int, mixer: nn.Module, num_frames: int, form: str = "tokens",
-                 num_prefix_tokens: int = 1, grid_size=None):
+                 num_prefix_tokens: int = 1, grid_size=None, fused: bool = True):
         super().__init__()
         if form not in ("tokens", "maps"): raise ValueError(f"form must be 'tokens' or 'maps', got {form!r}")
-        self.dim, self.hidden, self.num_frames, self.form = dim, hidden, num_frames, form
+        self.dim, self.hidden, self.num_frames, self.form, self.fused = dim, hidden, num_frames, form, fused
         self.num_prefix_tokens = num_prefix_tokens if form == "tokens" else 0
         self.grid_size = grid_size
         self.down, self.mixer, self.up = nn.Linear(dim, hidden), mixer, nn.Linear(hidden, dim)
@@ -45,13 +145,15 @@ class Adapter(nn.Module):
             if x.dim() != 3 or x.shape[-1] != self.dim:
                 raise ValueError(f"token form expects (b t, n, {self.dim}), got shape {tuple(x.shape)}")
             h, w = self._grid(x.shape[1] - p)
-            z = self.act(self.down(x))                                              # (b t) n c'
-            prefix = rearrange(z[:, :p], "(b t) p c -> b t p c", t=t) if p else None
-            vol = rearrange(z[:, p:], "(b t) (h w) c -> b c t h w", t=t, h=h)
-            vol, prefix = self.mixer(vol, prefix)
+            if self.fused: z, skip = _DownGELU.apply(x, self.down.weight, self.down.bias)    # (b t) n c', x
+            else: z, skip = self.act(self.down(x)), x
+            pre, patches = z.split([p, h * w], dim=1)               # split, not slices: its backward is one concatenation
+            vol, prefix = self.mixer(rearrange(patches, "(b t) (h w) c -> b c t h w", t=t, h=h),
+                                     rearrange(pre, "(b t) p c -> b t p c", t=t) if p else None)
             z = rearrange(vol, "b c t h w -> (b t) (h w) c")
             if p: z = torch.cat([rearrange(prefix, "b t p c -> (b t) p c"), z], dim=1)
-            return x + self.act(self.up(z))
+            if self.fused: return _UpGELUResidual.apply(z, self.up.weight, self.up.bias, skip)
+            return skip + self.act(self.up(z))
         if x.dim() != 4 or x.shape[1] != self.dim:
             raise ValueError(f"map form expects (b t, {self.dim}, h, w), got shape {tuple(x.shape)}")
         # down/up as 1×1 convolutions on the maps as they are: the wide (b t) c h w tensors are never transposed
@@ -60,9 +162,9 @@ class Adapter(nn.Module):
         z = rearrange(z, "(b t) c h w -> b t h w c", t=t).contiguous()            # channels last for the mixer
         vol, _ = self.mixer(rearrange(z, "b t h w c -> b c t h w"), None)
         vol = rearrange(vol, "b c t h w -> (b t) c h w").contiguous()
-        return x + F.conv2d(vol, self.up.weight[:, :, None, None], self.up.bias)
+        return _add_into(F.conv2d(vol, self.up.weight[:, :, None, None], self.up.bias), x)
 
-# %% ../nbs/02_adapter.ipynb #10
+# %% ../nbs/02_adapter.ipynb #14
 def _norm_prefix(ln: ChannelNorm, prefix):
     return None if prefix is None else ln.norm(prefix)
 
@@ -78,10 +180,10 @@ class ConvMix(nn.Module):
     def __init__(self, dim: int, kernels=((3, 1, 1),)):
         super().__init__()
         self.norms = nn.ModuleList(ChannelNorm(dim) for _ in kernels)
-        self.convs = nn.ModuleList(nn.Conv3d(dim, dim, k, padding=tuple(s // 2 for s in k), groups=dim) for k in kernels)
+        self.convs = nn.ModuleList(DepthwiseConv3d(dim, k, tuple(s // 2 for s in k)) for k in kernels)
         self.act = nn.GELU()
     def forward(self, x, prefix=None):
-        return self.act(sum(x + conv(ln(x)) for ln, conv in zip(self.norms, self.convs)) / len(self.convs)), prefix
+        return self.act(_residual_mean(x, [conv(ln(x)) for ln, conv in zip(self.norms, self.convs)])), prefix
 
 class D2STMix(nn.Module):
     """D²ST mixing: `x + PE(x)`, then pre-norm residual DSTA pathways (spatial `s_*`, temporal `t_*`), averaged, then GELU.
@@ -91,7 +193,7 @@ class D2STMix(nn.Module):
         if not pathways or set(pathways) - {"spatial", "temporal"}:
             raise ValueError(f"pathways must be a non-empty subset of ('spatial', 'temporal'), got {pathways}")
         self.pathways = tuple(pathways)
-        self.pos_embed = nn.Conv3d(dim, dim, 3, padding=1, groups=dim)
+        self.pos_embed = DepthwiseConv3d(dim, 3, 1)
         for name in self.pathways:
             setattr(self, f"{name[0]}_ln", ChannelNorm(dim))
             setattr(self, f"{name[0]}_attn", DeformableSTAttention(dim, settings.groups, getattr(settings, name), map_size))
@@ -103,18 +205,17 @@ class D2STMix(nn.Module):
         for name in self.pathways:
             ln, attn = getattr(self, f"{name[0]}_ln"), getattr(self, f"{name[0]}_attn")
             res = attn(ln(x), _norm_prefix(ln, prefix), return_details=return_details)
-            outs.append(x + res[0])
-            if prefix is not None: pres.append(prefix + res[1])
+            outs.append(res[0]); pres.append(res[1])
             if return_details: details[name] = res[2]
-        x = self.act(sum(outs) / len(outs))
-        prefix = self.act(sum(pres) / len(pres)) if prefix is not None else None
+        x = self.act(_residual_mean(x, outs))                  # mean of the pre-norm residuals x + DSTA(LN(x))
+        prefix = self.act(_residual_mean(prefix, pres)) if prefix is not None else None
         return (x, prefix, details) if return_details else (x, prefix)
 
-# %% ../nbs/02_adapter.ipynb #12
+# %% ../nbs/02_adapter.ipynb #16
 ADAPTER_KINDS = ("d2st", "d2st_spatial", "d2st_temporal", "dst_conv", "st_conv", "plain")
 
 def make_adapter(kind: str, dim: int, num_frames: int = 8, form: str = "tokens", settings: DSTASettings | str | None = None,
-                 map_size=None, ratio: float = 0.25, num_prefix_tokens: int = 1, grid_size=None) -> Adapter:
+                 map_size=None, ratio: float = 0.25, num_prefix_tokens: int = 1, grid_size=None, fused: bool = True) -> Adapter:
     """An adapter of `kind` (one of `ADAPTER_KINDS`) for `dim` channels with bottleneck `int(dim · ratio)`.
     `settings`: DSTA settings (or a `PAPER_SETTINGS` name) for the D²ST kinds; `map_size` (T, H, W) clamps their kernels."""
     hidden = int(dim * ratio)
@@ -130,7 +231,7 @@ def make_adapter(kind: str, dim: int, num_frames: int = 8, form: str = "tokens",
     elif kind == "st_conv": mixer = ConvMix(hidden, ((3, 1, 1),))
     elif kind == "plain": mixer = PlainMix(form)
     else: raise ValueError(f"unknown adapter kind {kind!r}; choose from {ADAPTER_KINDS}")
-    return Adapter(dim, hidden, mixer, num_frames, form, num_prefix_tokens, grid_size)
+    return Adapter(dim, hidden, mixer, num_frames, form, num_prefix_tokens, grid_size, fused)
 
 def num_params(module: nn.Module, trainable_only: bool = False) -> int:
     "Number of parameters of `module` (only those with `requires_grad` if `trainable_only`)."

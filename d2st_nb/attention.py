@@ -28,15 +28,15 @@ def lattice_size(size, kernel, stride) -> tuple:
 
 class ClampedConv3d(nn.Conv3d):
     """A `Conv3d` (no padding) whose kernel is clamped to the input when the input is smaller along an axis:
-    the centre crop of the weight is used there, so a model built for one map size runs on a smaller one."""
-    def forward(self, x):
+    the centre crop of the weight is used there, so a model built for one map size runs on a smaller one.
+    `repeat=r`: the input holds `r` stacks of `in_channels` channels, each convolved with the same weights."""
+    def forward(self, x, repeat: int = 1):
         k = clamp_kernel(self.kernel_size, x.shape[2:])
-        if k == tuple(self.kernel_size): return super().forward(x)
-        w = self.weight
+        w, b = self.weight, self.bias
         for ax, (kk, full) in enumerate(zip(k, self.kernel_size)):
-            start = (full - kk) // 2
-            w = w.narrow(2 + ax, start, kk)
-        return F.conv3d(x, w, self.bias, self.stride, 0, self.dilation, self.groups)
+            if kk != full: w = w.narrow(2 + ax, (full - kk) // 2, kk)
+        if repeat > 1: w, b = w.repeat(repeat, 1, 1, 1, 1), (None if b is None else b.repeat(repeat))
+        return F.conv3d(x, w, b, self.stride, 0, self.dilation, self.groups * repeat)
 
 # %% ../nbs/01_attention.ipynb #11
 @dataclass(frozen=True)
@@ -97,10 +97,35 @@ class DeformableSTAttention(nn.Module):
 
     def sampling_points(self, q):
         "Queries `q` `(b, t, h, w, c)` → sampling positions `(b, g, Tp, Hp, Wp, 3)` in normalised `(t, h, w)`."
-        raw = self.conv_offset(rearrange(q, "b t h w (g c) -> (b g) c t h w", g=self.groups))  # (b g) 3 tp hp wp
-        lat = raw.shape[2:]
-        pos = reference_lattice(lat, self.align, raw.device, raw.dtype) + bound_offsets(raw.movedim(1, -1), lat)
-        return rearrange(pos, "(b g) tp hp wp p -> b g tp hp wp p", g=self.groups)
+        dw, ln, act, pw = self.conv_offset                            # the offset network, run on every group at once
+        y = dw(rearrange(q, "b t h w c -> b c t h w"), repeat=self.groups)                 # b (g c) tp hp wp
+        y = act(ln.norm(rearrange(y, "b (g c) t h w -> b g t h w c", g=self.groups)))
+        raw = y @ pw.weight.flatten(1).t()                                                 # b g tp hp wp 3
+        lat = raw.shape[2:5]
+        return reference_lattice(lat, self.align, raw.device, raw.dtype) + bound_offsets(raw, lat)
+
+    def weights(self, q, k):
+        """Attention weights `(b, m, g, n)` of queries `q` `(b, m, c)` on keys `k` `(b, n, c)`: softmax over `n` of
+        `q_h k_hᵀ / √d` per head. A head is a block of `d` columns, read in place (no copy to a heads-first layout)."""
+        k = k * self.head_dim ** -0.5
+        return torch.stack([qh @ kh.transpose(1, 2) for qh, kh in zip(q.split(self.head_dim, -1), k.split(self.head_dim, -1))],
+                           dim=2).softmax(-1)
+
+    def attend(self, q, k, v, return_weights: bool = False):
+        """Multi-head attention of queries `q` `(b, m, c)` on the sampled keys and values `k`, `v` `(b, n, c)`, then
+        `proj_out` → `(b, m, c)`, and the weights `(b, m, g, n)` (or None unless asked for).
+        The output projection is linear, so it can act on the `n` values before the weighted sum instead of on the
+        `m` results after it (`W (A V) = A (V W)`): `m·g·n·c` multiply-adds instead of `m·n·c + m·c·c` — cheaper
+        whenever `g·n < c` (every paper setting but ResNet-50's layer1). Otherwise (many keys) a fused
+        `scaled_dot_product_attention` never holds the `m × n` weights."""
+        g, n = self.groups, k.shape[1]
+        if g * n < self.dim:
+            attn = self.weights(q, k)
+            vo = rearrange(v, "b n (g d) -> b g n d", g=g) @ rearrange(self.proj_out.weight, "c (g d) -> g d c", g=g)
+            return torch.baddbmm(self.proj_out.bias, attn.flatten(2), vo.flatten(1, 2)), attn  # (b m (g n)) @ (b (g n) c)
+        qh, kh, vh = (rearrange(z, "b m (g d) -> b g m d", g=g) for z in (q, k, v))
+        out = self.proj_out(rearrange(F.scaled_dot_product_attention(qh, kh, vh), "b g m d -> b m (g d)"))
+        return out, (self.weights(q, k) if return_weights else None)
 
     def forward(self, x, prefix=None, return_details: bool = False):
         """`x` `(b, c, t, h, w)`; `prefix` `(b, t, p, c)` or None. Returns `(out, prefix_out)` of the same shapes
@@ -119,20 +144,15 @@ class DeformableSTAttention(nn.Module):
         npre = 0 if prefix is None else prefix.shape[2]
         if prefix is not None:
             q = torch.cat([self.proj_q(prefix), rearrange(q, "b t h w c -> b t (h w) c")], dim=2)  # b t (p hw) c
-        q, k, v = (rearrange(z, "b ... (g d) -> b g (...) d", g=g) for z in (q, k, v))
-        if return_details:
-            attn = (q @ k.transpose(-1, -2) * self.head_dim ** -0.5).softmax(-1)       # b g m n
-            out = attn @ v
-        else:
-            out = F.scaled_dot_product_attention(q, k, v)                               # b g m d
-        out = self.proj_out(rearrange(out, "b g m d -> b m (g d)"))                    # b m c
-        out = rearrange(out, "b (t s) c -> b t s c", t=t)
-        patches = rearrange(out[:, :, npre:], "b t (h w) c -> b c t h w", h=h)
-        pre_out = out[:, :, :npre] if prefix is not None else None
-        if return_details: return patches, pre_out, {"points": pos, "attn": attn}
+        out, attn = self.attend(q.reshape(b, -1, c), k, v, return_weights=return_details)  # b m c, b m g n | None
+        out = rearrange(out, "b (t s) c -> b t s c", t=t)                               # b t (p h w) c
+        pre_out, patches = out.split([npre, h * w], dim=2)       # split, not slices: its backward is one concatenation
+        patches = rearrange(patches, "b t (h w) c -> b c t h w", h=h)
+        pre_out = pre_out if prefix is not None else None
+        if return_details: return patches, pre_out, {"points": pos, "attn": rearrange(attn, "b m g n -> b g m n")}
         return patches, pre_out
 
-# %% ../nbs/01_attention.ipynb #22
+# %% ../nbs/01_attention.ipynb #24
 def full_st_attention(attn: DeformableSTAttention, x, prefix=None):
     "Full spatio-temporal attention over all `t·h·w` patch tokens with `attn`'s projections and heads (the reference DSTA approximates)."
     b, c, t, h, w = x.shape
@@ -146,7 +166,7 @@ def full_st_attention(attn: DeformableSTAttention, x, prefix=None):
     out = rearrange(out, "b (t s) c -> b t s c", t=t)
     return rearrange(out[:, :, npre:], "b t (h w) c -> b c t h w", h=h), (out[:, :, :npre] if prefix is not None else None)
 
-# %% ../nbs/01_attention.ipynb #26
+# %% ../nbs/01_attention.ipynb #28
 def attention_cost(size, dim: int, heads: int, window: Window | None = None, prefix: int = 0, bytes_per: int = 4) -> dict:
     """Keys per query, FLOPs (2 per multiply-add, `q kᵀ` and `attn · v`) and attention-matrix bytes for one video of
     `size` (T, H, W) tokens of width `dim`: DSTA with `window`, or full spatio-temporal attention when `window` is None."""

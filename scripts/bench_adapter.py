@@ -58,7 +58,8 @@ def literal_adapter(ad, x, T):
     mix = ad.mixer
     def ln(norm, z): return norm(z.permute(0, 2, 3, 4, 1)).permute(0, 4, 1, 2, 3).contiguous()
     def pathways(z, cls):
-        z = z + mix.pos_embed(z)
+        pe = mix.pos_embed                                                         # nn.Conv3d's own forward/backward
+        z = z + F.conv3d(z, pe.weight, pe.bias, padding=1, groups=z.shape[1])
         outs, couts = [], []
         for name in mix.pathways:
             norm, attn = getattr(mix, f"{name[0]}_ln").norm, getattr(mix, f"{name[0]}_attn")
