@@ -18,8 +18,10 @@ __all__ = ['ADAPTER_KINDS', 'DepthwiseConv3d', 'Adapter', 'PlainMix', 'ConvMix',
 def _amp_cast(*ts):
     "Cast tensors to the autocast dtype in force on their device (as autocast does for a matmul); unchanged without autocast."
     dev = ts[0].device.type
-    if not torch.is_autocast_enabled(dev): return ts
-    dt = torch.get_autocast_dtype(dev)
+    try:
+        if not torch.is_autocast_enabled(dev): return ts
+        dt = torch.get_autocast_dtype(dev)
+    except RuntimeError: return ts                                  # a device type autocast does not know (e.g. meta)
     return tuple(t if t is None else t.to(dt) for t in ts)
 
 def _add_into(y, x):
@@ -30,7 +32,7 @@ def _saved_once(ctx):
     "The saved tensors of a fused backward that overwrites one of them: a second backward is refused with a clear message."
     if getattr(ctx, "spent", False):
         raise RuntimeError("the fused adapter's backward ran twice on one forward (retain_graph=True?); "
-                           "it overwrites a saved tensor — build the adapter with fused=False for that")
+                           "it overwrites a saved tensor — set fused=False on the model's Adapter modules for that")
     ctx.spent = True
     return ctx.saved_tensors
 
