@@ -12,9 +12,107 @@ from einops import rearrange
 from .attention import DeformableSTAttention, DSTASettings, ChannelNorm, PAPER_SETTINGS
 
 # %% auto #0
-__all__ = ['ADAPTER_KINDS', 'DepthwiseConv3d', 'Adapter', 'PlainMix', 'ConvMix', 'D2STMix', 'make_adapter', 'num_params']
+__all__ = ['ADAPTER_KINDS', 'Adapter', 'PlainMix', 'ConvMix', 'D2STMix', 'DepthwiseConv3d', 'make_adapter', 'num_params']
 
 # %% ../nbs/02_adapter.ipynb #8
+class Adapter(nn.Module):
+    """Bottleneck adapter: `input + up(mixer(down(input)))`, `up` zero-initialised (a new adapter is the identity).
+
+    `form='tokens'` (ViT): input `(b t) (p + h w) c` with `p` prefix tokens; Linear down/up, each followed by GELU.
+    `form='maps'` (CNN): input `(b t) c h w`; down/up are 1×1×1 projections with no activation.
+    `mixer` maps `(x (b, c', t, h, w), prefix (b, t, p, c') | None)` to the same.
+    `fused`: the token form's down/up run as the fused operations above (`False`: plain PyTorch ops, same numbers)."""
+    def __init__(self, dim: int, hidden: int, mixer: nn.Module, num_frames: int, form: str = "tokens",
+                 num_prefix_tokens: int = 1, grid_size=None, fused: bool = True):
+        super().__init__()
+        if form not in ("tokens", "maps"): raise ValueError(f"form must be 'tokens' or 'maps', got {form!r}")
+        self.dim, self.hidden, self.num_frames, self.form, self.fused = dim, hidden, num_frames, form, fused
+        self.num_prefix_tokens = num_prefix_tokens if form == "tokens" else 0
+        self.grid_size = grid_size
+        self.down, self.mixer, self.up = nn.Linear(dim, hidden), mixer, nn.Linear(hidden, dim)
+        self.act = nn.GELU() if form == "tokens" else nn.Identity()
+        nn.init.zeros_(self.up.weight); nn.init.zeros_(self.up.bias)
+
+    def _grid(self, n):
+        if self.grid_size is not None: return tuple(self.grid_size)
+        s = math.isqrt(n)
+        if s * s != n: raise ValueError(f"{n} patch tokens are not a square grid: pass grid_size=(h, w)")
+        return s, s
+
+    def forward(self, x):
+        t, p = self.num_frames, self.num_prefix_tokens
+        if x.shape[0] % t: raise ValueError(f"batch {x.shape[0]} is not a multiple of num_frames={t} (expects (b t) first)")
+        if self.form == "tokens":
+            if x.dim() != 3 or x.shape[-1] != self.dim:
+                raise ValueError(f"token form expects (b t, n, {self.dim}), got shape {tuple(x.shape)}")
+            h, w = self._grid(x.shape[1] - p)
+            if self.fused: z, skip = _DownGELU.apply(x, self.down.weight, self.down.bias)    # (b t) n c', x
+            else: z, skip = self.act(self.down(x)), x
+            pre, patches = z.split([p, h * w], dim=1)               # split, not slices: its backward is one concatenation
+            vol, prefix = self.mixer(rearrange(patches, "(b t) (h w) c -> b c t h w", t=t, h=h),
+                                     rearrange(pre, "(b t) p c -> b t p c", t=t) if p else None)
+            z = rearrange(vol, "b c t h w -> (b t) (h w) c")
+            if p: z = torch.cat([rearrange(prefix, "b t p c -> (b t) p c"), z], dim=1)
+            if self.fused: return _UpGELUResidual.apply(z, self.up.weight, self.up.bias, skip)
+            return skip + self.act(self.up(z))
+        if x.dim() != 4 or x.shape[1] != self.dim:
+            raise ValueError(f"map form expects (b t, {self.dim}, h, w), got shape {tuple(x.shape)}")
+        # down/up as 1×1 convolutions on the maps as they are: the wide (b t) c h w tensors are never transposed
+        # (only the 4× narrower bottleneck is), and the residual adds two tensors of the same layout.
+        z = F.conv2d(x, self.down.weight[:, :, None, None], self.down.bias)       # (b t) c' h w
+        z = rearrange(z, "(b t) c h w -> b t h w c", t=t).contiguous()            # channels last for the mixer
+        vol, _ = self.mixer(rearrange(z, "b t h w c -> b c t h w"), None)
+        vol = rearrange(vol, "b c t h w -> (b t) c h w").contiguous()
+        return _add_into(F.conv2d(vol, self.up.weight[:, :, None, None], self.up.bias), x)
+
+# %% ../nbs/02_adapter.ipynb #10
+def _norm_prefix(ln: ChannelNorm, prefix):
+    return None if prefix is None else ln.norm(prefix)
+
+class PlainMix(nn.Module):
+    "No mixing; a GELU in the map form (the token form already has one after `down`)."
+    def __init__(self, form: str = "tokens"):
+        super().__init__()
+        self.act = nn.GELU() if form == "maps" else nn.Identity()
+    def forward(self, x, prefix=None): return self.act(x), prefix
+
+class ConvMix(nn.Module):
+    "Pre-norm residual depthwise-convolution pathways (e.g. `(3, 1, 1)` over time, `(1, 3, 3)` over space), averaged, then GELU."
+    def __init__(self, dim: int, kernels=((3, 1, 1),)):
+        super().__init__()
+        self.norms = nn.ModuleList(ChannelNorm(dim) for _ in kernels)
+        self.convs = nn.ModuleList(DepthwiseConv3d(dim, k, tuple(s // 2 for s in k)) for k in kernels)
+        self.act = nn.GELU()
+    def forward(self, x, prefix=None):
+        return self.act(_residual_mean(x, [conv(ln(x)) for ln, conv in zip(self.norms, self.convs)])), prefix
+
+class D2STMix(nn.Module):
+    """D²ST mixing: `x + PE(x)`, then pre-norm residual DSTA pathways (spatial `s_*`, temporal `t_*`), averaged, then GELU.
+    The prefix (class) tokens are queries of each attention and are averaged like the patch tokens."""
+    def __init__(self, dim: int, settings: DSTASettings, pathways=("spatial", "temporal"), map_size=None):
+        super().__init__()
+        if not pathways or set(pathways) - {"spatial", "temporal"}:
+            raise ValueError(f"pathways must be a non-empty subset of ('spatial', 'temporal'), got {pathways}")
+        self.pathways = tuple(pathways)
+        self.pos_embed = DepthwiseConv3d(dim, 3, 1)
+        for name in self.pathways:
+            setattr(self, f"{name[0]}_ln", ChannelNorm(dim))
+            setattr(self, f"{name[0]}_attn", DeformableSTAttention(dim, settings.groups, getattr(settings, name), map_size))
+        self.act = nn.GELU()
+
+    def forward(self, x, prefix=None, return_details: bool = False):
+        x = x + self.pos_embed(x)
+        outs, pres, details = [], [], {}
+        for name in self.pathways:
+            ln, attn = getattr(self, f"{name[0]}_ln"), getattr(self, f"{name[0]}_attn")
+            res = attn(ln(x), _norm_prefix(ln, prefix), return_details=return_details)
+            outs.append(res[0]); pres.append(res[1])
+            if return_details: details[name] = res[2]
+        x = self.act(_residual_mean(x, outs))                  # mean of the pre-norm residuals x + DSTA(LN(x))
+        prefix = self.act(_residual_mean(prefix, pres)) if prefix is not None else None
+        return (x, prefix, details) if return_details else (x, prefix)
+
+# %% ../nbs/02_adapter.ipynb #12
 def _amp_cast(*ts):
     "Cast tensors to the autocast dtype in force on their device (as autocast does for a matmul); unchanged without autocast."
     dev = ts[0].device.type
@@ -114,104 +212,6 @@ def _residual_mean(x, outs):
     acc = outs[0] + outs[1]
     for o in outs[2:]: acc = acc.add_(o)
     return _add_into(acc.mul_(1 / len(outs)), x)
-
-# %% ../nbs/02_adapter.ipynb #12
-class Adapter(nn.Module):
-    """Bottleneck adapter: `input + up(mixer(down(input)))`, `up` zero-initialised (a new adapter is the identity).
-
-    `form='tokens'` (ViT): input `(b t) (p + h w) c` with `p` prefix tokens; Linear down/up, each followed by GELU.
-    `form='maps'` (CNN): input `(b t) c h w`; down/up are 1×1×1 projections with no activation.
-    `mixer` maps `(x (b, c', t, h, w), prefix (b, t, p, c') | None)` to the same.
-    `fused`: the token form's down/up run as the fused operations above (`False`: plain PyTorch ops, same numbers)."""
-    def __init__(self, dim: int, hidden: int, mixer: nn.Module, num_frames: int, form: str = "tokens",
-                 num_prefix_tokens: int = 1, grid_size=None, fused: bool = True):
-        super().__init__()
-        if form not in ("tokens", "maps"): raise ValueError(f"form must be 'tokens' or 'maps', got {form!r}")
-        self.dim, self.hidden, self.num_frames, self.form, self.fused = dim, hidden, num_frames, form, fused
-        self.num_prefix_tokens = num_prefix_tokens if form == "tokens" else 0
-        self.grid_size = grid_size
-        self.down, self.mixer, self.up = nn.Linear(dim, hidden), mixer, nn.Linear(hidden, dim)
-        self.act = nn.GELU() if form == "tokens" else nn.Identity()
-        nn.init.zeros_(self.up.weight); nn.init.zeros_(self.up.bias)
-
-    def _grid(self, n):
-        if self.grid_size is not None: return tuple(self.grid_size)
-        s = math.isqrt(n)
-        if s * s != n: raise ValueError(f"{n} patch tokens are not a square grid: pass grid_size=(h, w)")
-        return s, s
-
-    def forward(self, x):
-        t, p = self.num_frames, self.num_prefix_tokens
-        if x.shape[0] % t: raise ValueError(f"batch {x.shape[0]} is not a multiple of num_frames={t} (expects (b t) first)")
-        if self.form == "tokens":
-            if x.dim() != 3 or x.shape[-1] != self.dim:
-                raise ValueError(f"token form expects (b t, n, {self.dim}), got shape {tuple(x.shape)}")
-            h, w = self._grid(x.shape[1] - p)
-            if self.fused: z, skip = _DownGELU.apply(x, self.down.weight, self.down.bias)    # (b t) n c', x
-            else: z, skip = self.act(self.down(x)), x
-            pre, patches = z.split([p, h * w], dim=1)               # split, not slices: its backward is one concatenation
-            vol, prefix = self.mixer(rearrange(patches, "(b t) (h w) c -> b c t h w", t=t, h=h),
-                                     rearrange(pre, "(b t) p c -> b t p c", t=t) if p else None)
-            z = rearrange(vol, "b c t h w -> (b t) (h w) c")
-            if p: z = torch.cat([rearrange(prefix, "b t p c -> (b t) p c"), z], dim=1)
-            if self.fused: return _UpGELUResidual.apply(z, self.up.weight, self.up.bias, skip)
-            return skip + self.act(self.up(z))
-        if x.dim() != 4 or x.shape[1] != self.dim:
-            raise ValueError(f"map form expects (b t, {self.dim}, h, w), got shape {tuple(x.shape)}")
-        # down/up as 1×1 convolutions on the maps as they are: the wide (b t) c h w tensors are never transposed
-        # (only the 4× narrower bottleneck is), and the residual adds two tensors of the same layout.
-        z = F.conv2d(x, self.down.weight[:, :, None, None], self.down.bias)       # (b t) c' h w
-        z = rearrange(z, "(b t) c h w -> b t h w c", t=t).contiguous()            # channels last for the mixer
-        vol, _ = self.mixer(rearrange(z, "b t h w c -> b c t h w"), None)
-        vol = rearrange(vol, "b c t h w -> (b t) c h w").contiguous()
-        return _add_into(F.conv2d(vol, self.up.weight[:, :, None, None], self.up.bias), x)
-
-# %% ../nbs/02_adapter.ipynb #14
-def _norm_prefix(ln: ChannelNorm, prefix):
-    return None if prefix is None else ln.norm(prefix)
-
-class PlainMix(nn.Module):
-    "No mixing; a GELU in the map form (the token form already has one after `down`)."
-    def __init__(self, form: str = "tokens"):
-        super().__init__()
-        self.act = nn.GELU() if form == "maps" else nn.Identity()
-    def forward(self, x, prefix=None): return self.act(x), prefix
-
-class ConvMix(nn.Module):
-    "Pre-norm residual depthwise-convolution pathways (e.g. `(3, 1, 1)` over time, `(1, 3, 3)` over space), averaged, then GELU."
-    def __init__(self, dim: int, kernels=((3, 1, 1),)):
-        super().__init__()
-        self.norms = nn.ModuleList(ChannelNorm(dim) for _ in kernels)
-        self.convs = nn.ModuleList(DepthwiseConv3d(dim, k, tuple(s // 2 for s in k)) for k in kernels)
-        self.act = nn.GELU()
-    def forward(self, x, prefix=None):
-        return self.act(_residual_mean(x, [conv(ln(x)) for ln, conv in zip(self.norms, self.convs)])), prefix
-
-class D2STMix(nn.Module):
-    """D²ST mixing: `x + PE(x)`, then pre-norm residual DSTA pathways (spatial `s_*`, temporal `t_*`), averaged, then GELU.
-    The prefix (class) tokens are queries of each attention and are averaged like the patch tokens."""
-    def __init__(self, dim: int, settings: DSTASettings, pathways=("spatial", "temporal"), map_size=None):
-        super().__init__()
-        if not pathways or set(pathways) - {"spatial", "temporal"}:
-            raise ValueError(f"pathways must be a non-empty subset of ('spatial', 'temporal'), got {pathways}")
-        self.pathways = tuple(pathways)
-        self.pos_embed = DepthwiseConv3d(dim, 3, 1)
-        for name in self.pathways:
-            setattr(self, f"{name[0]}_ln", ChannelNorm(dim))
-            setattr(self, f"{name[0]}_attn", DeformableSTAttention(dim, settings.groups, getattr(settings, name), map_size))
-        self.act = nn.GELU()
-
-    def forward(self, x, prefix=None, return_details: bool = False):
-        x = x + self.pos_embed(x)
-        outs, pres, details = [], [], {}
-        for name in self.pathways:
-            ln, attn = getattr(self, f"{name[0]}_ln"), getattr(self, f"{name[0]}_attn")
-            res = attn(ln(x), _norm_prefix(ln, prefix), return_details=return_details)
-            outs.append(res[0]); pres.append(res[1])
-            if return_details: details[name] = res[2]
-        x = self.act(_residual_mean(x, outs))                  # mean of the pre-norm residuals x + DSTA(LN(x))
-        prefix = self.act(_residual_mean(prefix, pres)) if prefix is not None else None
-        return (x, prefix, details) if return_details else (x, prefix)
 
 # %% ../nbs/02_adapter.ipynb #16
 ADAPTER_KINDS = ("d2st", "d2st_spatial", "d2st_temporal", "dst_conv", "st_conv", "plain")
