@@ -126,56 +126,48 @@ def _add_into(y, x):
     "`y + x`, written into `y` (a fresh temporary) when that keeps the result's dtype."
     return y.add_(x) if y.dtype == torch.promote_types(y.dtype, x.dtype) else y + x
 
-def _saved_once(ctx):
-    "The saved tensors of a fused backward that overwrites one of them: a second backward is refused with a clear message."
+def _linear_forward(ctx, x, weight, bias):
+    "`x Wᵀ + b` (cast as autocast casts a matmul), saving the input, the weight and the pre-activation for backward."
+    x, weight, bias = _amp_cast(x, weight, bias)
+    u = F.linear(x, weight, bias)
+    ctx.save_for_backward(x, weight, u)
+    return u
+
+def _linear_gelu_backward(ctx, g, g_skip=None):
+    """Gradients `(input, weight, bias)` of `gelu(x Wᵀ + b)` for the output gradient `g`; `g_skip`, when given, is
+    added to the input gradient inside its GEMM. GELU's gradient is written over the saved pre-activation (nothing
+    needs it afterwards), so a second backward through the same forward is refused with a clear message."""
     if getattr(ctx, "spent", False):
         raise RuntimeError("the fused adapter's backward ran twice on one forward (retain_graph=True?); "
                            "it overwrites a saved tensor — set fused=False on the model's Adapter modules for that")
     ctx.spent = True
-    return ctx.saved_tensors
-
-def _gelu_grad_into_input(g, u):
-    "GELU's gradient at the saved pre-activation `u`, written over `u` (nothing needs `u` afterwards)."
-    return torch.ops.aten.gelu_backward.grad_input(g.to(u.dtype), u, grad_input=u)
+    x, weight, u = ctx.saved_tensors
+    gu = torch.ops.aten.gelu_backward.grad_input(g.to(u.dtype), u, grad_input=u).flatten(0, -2)   # (rows, out)
+    gx = gw = gb = None
+    if ctx.needs_input_grad[0]:
+        gx = (gu @ weight if g_skip is None else
+              torch.addmm(g_skip.flatten(0, -2).to(gu.dtype), gu, weight)).view(x.shape)
+    if ctx.needs_input_grad[1]: gw = gu.t() @ x.flatten(0, -2)
+    if ctx.needs_input_grad[2]: gb = gu.sum(0)
+    return gx, gw, gb
 
 class _DownGELU(torch.autograd.Function):
     "`(gelu(x Wᵀ + b), x)`: the second output is the residual; its gradient is added inside the input-gradient GEMM."
     @staticmethod
     def forward(ctx, x, weight, bias):
-        xc, weight, bias = _amp_cast(x, weight, bias)
-        u = F.linear(xc, weight, bias)                                   # pre-activation, kept for GELU's gradient
-        ctx.save_for_backward(xc, weight, u)
+        u = _linear_forward(ctx, x, weight, bias)
         skip = x.view_as(x)
         if not ctx.needs_input_grad[0]: ctx.mark_non_differentiable(skip)
         return F.gelu(u), skip
     @staticmethod
-    def backward(ctx, g, g_skip):
-        x, weight, u = _saved_once(ctx)
-        gu = _gelu_grad_into_input(g, u).flatten(0, -2)            # (rows, out)
-        gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            gx = (gu @ weight if g_skip is None else
-                  torch.addmm(g_skip.flatten(0, -2).to(gu.dtype), gu, weight)).view(x.shape)
-        if ctx.needs_input_grad[1]: gw = gu.t() @ x.flatten(0, -2)
-        if ctx.needs_input_grad[2]: gb = gu.sum(0)
-        return gx, gw, gb
+    def backward(ctx, g, g_skip): return _linear_gelu_backward(ctx, g, g_skip)
 
 class _UpGELUResidual(torch.autograd.Function):
-    "`residual + gelu(z Wᵀ + b)`; the GELU gradient overwrites the saved pre-activation."
+    "`residual + gelu(z Wᵀ + b)`; the residual's gradient is the output's, passed on as is."
     @staticmethod
-    def forward(ctx, z, weight, bias, residual):
-        zc, weight, bias = _amp_cast(z, weight, bias)
-        u = F.linear(zc, weight, bias)
-        ctx.save_for_backward(zc, weight, u)
-        return _add_into(F.gelu(u), residual)
+    def forward(ctx, z, weight, bias, residual): return _add_into(F.gelu(_linear_forward(ctx, z, weight, bias)), residual)
     @staticmethod
-    def backward(ctx, g):
-        z, weight, u = _saved_once(ctx)
-        gu = _gelu_grad_into_input(g, u).flatten(0, -2)
-        gz = (gu @ weight).view(z.shape) if ctx.needs_input_grad[0] else None
-        gw = gu.t() @ z.flatten(0, -2) if ctx.needs_input_grad[1] else None
-        gb = gu.sum(0) if ctx.needs_input_grad[2] else None
-        return gz, gw, gb, (g if ctx.needs_input_grad[3] else None)
+    def backward(ctx, g): return (*_linear_gelu_backward(ctx, g), g if ctx.needs_input_grad[3] else None)
 
 class _DepthwiseConv3dFn(torch.autograd.Function):
     "Depthwise stride-1 `conv3d`; input gradient = depthwise conv of the output gradient with the flipped kernel."

@@ -10,7 +10,7 @@ on the pixels); the model is `create_video_model(backbone, pretrained=False, num
   activations all included); time per episode (median of --repeats) with AMP (bf16 by default), and per 1,000.
 - CPU: peak memory = the peak of the running sum of the profiler's per-op allocations during one step, plus the
   bytes held before it (weights, optimiser state, inputs); also the bytes autograd saves for backward
-  (saved-tensor hooks, as `d2st_nb.backbones.saved_activation_bytes`). A 5-way 1-shot ViT-B/16 episode (10 videos ×
+  (`d2st_nb.backbones.saved_activation_bytes`, run inside the profiled step). A 5-way 1-shot ViT-B/16 episode (10 videos ×
   8 frames) takes minutes on a 2-core CPU: --quick measures 4 frames at 112 px instead.
 
     python scripts/bench_memory.py                                  # CPU: 5-way 1-shot, with/without checkpointing
@@ -22,7 +22,7 @@ Imports only torch, timm (through d2st_nb.backbones), einops and d2st_nb's backb
 import argparse, json, statistics, sys, time
 import torch
 
-from d2st_nb.backbones import create_video_model
+from d2st_nb.backbones import create_video_model, saved_activation_bytes
 from d2st_nb.train import episode_forward, amp_dtype, autocast
 
 def random_episode(way: int, shot: int, query: int, frames: int, size: int, n_base: int, device, seed: int = 0) -> dict:
@@ -41,13 +41,8 @@ def tensor_bytes(ts) -> int: return sum(t.numel() * t.element_size() for t in ts
 def cpu_peak_step(step) -> tuple:
     "Run `step()` under the profiler → (peak bytes allocated above the start, bytes autograd saved for backward)."
     from torch.profiler import profile, ProfilerActivity
-    saved = 0
-    def pack(t):
-        nonlocal saved
-        saved += t.numel() * t.element_size()
-        return t
     with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): step()
+        saved, _ = saved_activation_bytes(step)
     cur = peak = 0
     for e in sorted((e for e in prof.events() if e.self_cpu_memory_usage), key=lambda e: e.time_range.start):
         cur += e.self_cpu_memory_usage; peak = max(peak, cur)
