@@ -8,11 +8,11 @@ import json, math, time
 from dataclasses import asdict, replace
 from pathlib import Path
 import torch
-from .train import TrainConfig, build_model, config_for, evaluate_shots, run_training
+from .train import TrainConfig, build_model, config_for, evaluate_shots, mean_ci, run_training
 
 # %% auto #0
 __all__ = ['VARIANTS', 't_interval', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli',
-           'conclusions']
+           'paired_difference', 'conclusions']
 
 # %% ../nbs/09_ablation.ipynb #7
 VARIANTS = ("none", "plain", "st_conv", "dst_conv", "d2st_spatial", "d2st_temporal", "d2st")
@@ -40,13 +40,14 @@ def run_ablation(base: TrainConfig | None = None, variants=VARIANTS, seeds=(0, 1
         runs, trainable = [], 0
         for s in (seeds if v != "none" else seeds[:1]):
             d = Path(out_dir) / v / f"seed{s}"
-            cfg = replace(base, adapter=v if v != "none" else base.adapter, seed=s, out_dir=str(d), compare_with=None)
+            cfg = replace(base, adapter=v if v != "none" else base.adapter, seed=s, out_dir=str(d), compare_with=None,
+                          eval_shuffled=False)
             res_file = d / "results.json"
             t0 = time.time()
             if res_file.exists(): res = json.loads(res_file.read_text())
             elif v == "none":
                 model = build_model(cfg, adapter="none")
-                res = {"models": {"none": {"trainable": 0, "eval": evaluate_shots(model, cfg)}}}
+                res = {"models": {"none": {"trainable": 0, "eval": evaluate_shots(model, cfg)}}}   # evaluate moves it to cfg.device
                 d.mkdir(parents=True, exist_ok=True); res_file.write_text(json.dumps(res, indent=1))
             else: res = run_training(cfg)
             (m,) = res["models"].values()
@@ -104,17 +105,33 @@ def ablation_cli(argv=None) -> int:
     return 0
 
 # %% ../nbs/09_ablation.ipynb #15
-def conclusions(rows: dict, baseline: str = "none") -> list:
-    "Plain-language comparison of every variant with `baseline`, per setting, from `summarize`'s rows (95 % intervals)."
-    base, out = rows[baseline], []
-    settings = [k for k in base if k not in ("trainable", "seeds")]
-    for v, r in rows.items():
-        if v == baseline: continue
-        for k in settings:
-            (m, ci), (bm, bci) = r[k], base[k]
-            ci, bci = (0 if math.isnan(x) else x for x in (ci, bci))
-            if m - ci > bm + bci: verdict = f"better than `{baseline}` by {m - bm:.1f} points (intervals apart)"
-            elif m + ci < bm - bci: verdict = f"worse than `{baseline}` by {bm - m:.1f} points (intervals apart)"
-            else: verdict = f"not distinguishable from `{baseline}` ({m:.1f} vs {bm:.1f}; intervals overlap)"
-            out.append(f"`{v}`, {k}: {verdict}")
+def paired_difference(a_runs: list, b_runs: list, setting: str) -> dict:
+    """Paired per-episode comparison of variant a with variant b, tested on the same episodes. `a_runs`/`b_runs`: one
+    evaluation per seed (`{setting: {'per_episode': [...]}}`); a single run of b (the frozen model) is paired with every
+    run of a, equal numbers of runs seed by seed, otherwise with b's mean over seeds. Returns the mean difference a − b
+    (points), its 95 % half-width over episodes and over seeds (nan for one seed), and the counts."""
+    A = torch.tensor([r[setting]["per_episode"] for r in a_runs], dtype=torch.float64)      # s e
+    B = torch.tensor([r[setting]["per_episode"] for r in b_runs], dtype=torch.float64)
+    if A.shape[1] != B.shape[1]:
+        raise ValueError(f"{setting}: {A.shape[1]} vs {B.shape[1]} episodes — paired differences need the same episodes")
+    d = A - (B if len(B) in (1, len(A)) else B.mean(0, keepdim=True))                       # s e
+    mean, ci_ep = mean_ci(d.mean(0).tolist())
+    ci_seed = t_interval(d.mean(1).tolist())[1]
+    return {"diff": mean, "ci95_episodes": ci_ep, "ci95_seeds": ci_seed, "seeds": len(A), "episodes": A.shape[1]}
+
+def conclusions(results: dict, baselines=("none", "plain")) -> list:
+    "Plain-language paired comparison of every trained variant with each of `baselines`, per setting, from `run_ablation`'s results."
+    out = []
+    for b in baselines:
+        if b not in results: continue
+        for v in results:
+            if v in baselines and baselines.index(v) <= baselines.index(b): continue
+            for k in results[v]["runs"][0]:
+                pd = paired_difference(results[v]["runs"], results[b]["runs"], k)
+                cis = [c for c in (pd["ci95_episodes"], pd["ci95_seeds"]) if not math.isnan(c)]
+                lo, hi = pd["diff"] - max(cis), pd["diff"] + max(cis)
+                span = f"{pd['diff']:+.1f} points, 95 % interval [{lo:+.1f}, {hi:+.1f}] over {pd['episodes']} paired episodes" + (
+                    f" and {pd['seeds']} seeds" if pd["seeds"] > 1 else " (one seed)")
+                verdict = "better than" if lo > 0 else "worse than" if hi < 0 else "not distinguishable from"
+                out.append(f"`{v}` {verdict} `{b}`, {k}: {span}")
     return out

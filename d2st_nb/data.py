@@ -325,7 +325,7 @@ class EpisodeDataset(Dataset):
     "N-way K-shot Q-query episodes over a `VideoSplit`; item `i` is a pure function of `(seed, i)`."
     def __init__(self, split: VideoSplit, way: int = 5, shot: int = 1, query: int = 1, num_frames: int = 8,
                  transform: VideoTransform | None = None, train: bool = False, seed: int = 0, skip_bad: bool = False,
-                 length: int | None = None):
+                 length: int | None = None, cache: bool = False):
         for name, v in dict(way=way, shot=shot, query=query, num_frames=num_frames).items():
             if int(v) < 1: raise ValueError(f"{name} must be at least 1, got {v}")
         need = shot + query
@@ -339,11 +339,16 @@ class EpisodeDataset(Dataset):
         self.length = length or (10 ** 6 if train else 10 ** 4)
         self.classes = split.classes
         self._lengths = {}                                   # frame counts, cached per process (a pure function of the file)
+        self.cache, self._frames = cache, {}                 # cache=True: every frame of each video, decoded once (uint8)
 
     def __len__(self): return self.length
 
     def load(self, path, g: torch.Generator | None = None) -> torch.Tensor:
         "One video as `t 3 h w`: its frame indices sampled, frames read, transformed."
+        if self.cache:
+            if path not in self._frames: self._frames[path] = read_frames(path, range(video_length(path)))   # t h w 3
+            frames = self._frames[path]
+            return self.transform(frames[sample_indices(len(frames), self.num_frames, self.train, g)], g)
         if path not in self._lengths: self._lengths[path] = video_length(path)
         idx = sample_indices(self._lengths[path], self.num_frames, self.train, g)
         return self.transform(read_frames(path, idx), g)
@@ -386,15 +391,17 @@ def make_split(root, split: str = "train", layout: str = "auto", benchmark: str 
 def make_episodes(root, split: str = "train", *, layout: str = "auto", benchmark: str | None = None, way: int = 5,
                   shot: int = 1, query: int = 1, num_frames: int = 8, img_size: int = 224, resize: int | None = None,
                   mean=None, std=None, train: bool | None = None, flip: bool = False, seed: int = 0,
-                  skip_bad: bool = False, length: int | None = None, splits_dir=None, model=None) -> EpisodeDataset:
+                  skip_bad: bool = False, length: int | None = None, splits_dir=None, model=None,
+                  cache: bool = False) -> EpisodeDataset:
     """Episodes over `split` of the dataset at `root` (training-mode sampling and crops when `train`, default split=='train').
-    `mean`/`std` default to `model.data_config`'s when a `model` (a `VideoModel`) is given, else to ImageNet's."""
+    `mean`/`std` default to `model.data_config`'s when a `model` (a `VideoModel`) is given, else to ImageNet's.
+    `cache`: keep every decoded video in memory (small datasets read many times)."""
     train = (split == "train") if train is None else train
     dc = getattr(model, "data_config", None) or {}
     mean, std = mean or dc.get("mean"), std or dc.get("std")
     tf = VideoTransform(img_size, resize, train, flip, tuple(mean or IMAGENET_MEAN), tuple(std or IMAGENET_STD))
     return EpisodeDataset(make_split(root, split, layout, benchmark, splits_dir), way, shot, query, num_frames, tf,
-                          train, seed, skip_bad, length)
+                          train, seed, skip_bad, length, cache)
 
 # %% ../nbs/04_data.ipynb #49
 class _CheckVideos(Dataset):

@@ -20,10 +20,10 @@ log = logging.getLogger("d2st_nb.train")
 # %% auto #0
 __all__ = ['log', 'CKPT_FORMAT', 'BUNDLED', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'pick_device', 'amp_dtype', 'autocast',
            'TrainConfig', 'make_optimizer', 'lr_factor', 'to_device', 'episode_forward', 'EpisodeIndices',
-           'episode_loader', 'train_episode_numbers', 'ToyEpisodes', 'mean_ci', 'evaluate', 'save_checkpoint',
-           'load_training_checkpoint', 'init_distributed', 'Trainer', 'read_log', 'plot_log', 'build_model',
-           'data_root', 'build_episodes', 'evaluate_shots', 'results_table', 'run_training', 'paper_preset',
-           'config_for', 'train_cli', 'eval_cli']
+           'episode_loader', 'train_episode_numbers', 'ToyEpisodes', 'mean_ci', 'shuffle_query_frames', 'evaluate',
+           'save_checkpoint', 'load_training_checkpoint', 'init_distributed', 'Trainer', 'read_log', 'plot_log',
+           'build_model', 'data_root', 'build_episodes', 'evaluate_shots', 'results_table', 'run_training',
+           'paper_preset', 'config_for', 'train_cli', 'eval_cli']
 
 # %% ../nbs/07_train.ipynb #8
 def pick_device(device: str | torch.device = "auto") -> torch.device:
@@ -70,6 +70,7 @@ class TrainConfig:
     val_split: str | None = None
     resize: int | None = None
     skip_bad: bool = False
+    cache_videos: bool = False
     num_base_classes: int | None = None
     # episodes
     way: int = 5
@@ -81,6 +82,7 @@ class TrainConfig:
     val_episodes: int = 100
     eval_seed: int = 0
     compare_with: str | None = None
+    eval_shuffled: bool = False
     # optimisation
     steps: int = 10_000
     tasks_per_step: int = 2
@@ -204,11 +206,26 @@ def mean_ci(values) -> tuple:
     ci = 1.96 * v.std(unbiased=True).item() / math.sqrt(len(v)) if len(v) > 1 else float("nan")
     return v.mean().item(), ci
 
+def shuffle_query_frames(episode: dict, seed: int = 0) -> dict:
+    "The episode with the frames of each query video `q t c h w` in its own random order (never the identity)."
+    q = episode["query"]
+    t, g = q.shape[1], torch.Generator().manual_seed(seed)
+    if t < 2: raise ValueError(f"cannot shuffle videos of {t} frame")
+    perms = []
+    for _ in range(len(q)):
+        p = torch.randperm(t, generator=g)
+        while torch.equal(p, torch.arange(t)): p = torch.randperm(t, generator=g)
+        perms.append(p)
+    idx = torch.stack(perms).to(q.device)                                  # q t
+    return {**episode, "query": q[torch.arange(len(q), device=q.device)[:, None], idx]}
+
 @torch.no_grad()
 def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str = "auto", workers: int = 0,
-             progress: bool = False) -> dict:
-    "Accuracy (%) mean ± 95 % CI of `model` over episodes `start … start+episodes-1` of `source`."
+             progress: bool = False, shuffle_frames: bool = False) -> dict:
+    """Accuracy (%) mean ± 95 % CI of `model` over episodes `start … start+episodes-1` of `source` (the model is
+    moved to `device`); `per_episode` lists each episode's accuracy. `shuffle_frames`: query frames shuffled."""
     device = pick_device(device or next(model.parameters()).device)
+    model.to(device)
     dt = amp_dtype(device, amp)
     was = model.training
     model.eval()
@@ -217,14 +234,15 @@ def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str
     if progress:
         from fastprogress.fastprogress import progress_bar
         it = progress_bar(it, leave=False)
-    for ep in it:
+    for i, ep in zip(range(start, start + episodes), it):
         ep = to_device(ep, device)
+        if shuffle_frames: ep = shuffle_query_frames(ep, seed=i)
         with autocast(device, dt):
             _, logits = episode_forward(model, ep, aux_weight=0)
         accs.append((logits.argmax(1) == ep["query_labels"]).float().mean().item() * 100)
     model.train(was)
     m, ci = mean_ci(accs)
-    return {"acc": m, "ci95": ci, "episodes": len(accs)}
+    return {"acc": m, "ci95": ci, "episodes": len(accs), "per_episode": accs}
 
 # %% ../nbs/07_train.ipynb #26
 CKPT_FORMAT = "d2st_nb.train/1"
@@ -446,15 +464,19 @@ def build_episodes(cfg: TrainConfig, split: str, model, *, shot: int | None = No
     return make_episodes(data_root(cfg), split, layout=cfg.layout, benchmark=cfg.benchmark, way=cfg.way,
                          shot=shot or cfg.shot, query=query or cfg.query, num_frames=cfg.num_frames, img_size=img,
                          resize=cfg.resize, mean=dc.get("mean"), std=dc.get("std"), train=train,
-                         seed=cfg.seed if seed is None else seed, skip_bad=cfg.skip_bad, length=length)
+                         seed=cfg.seed if seed is None else seed, skip_bad=cfg.skip_bad, length=length,
+                         cache=cfg.cache_videos)
 
-def evaluate_shots(model, cfg: TrainConfig, split: str | None = None, progress: bool = False) -> dict:
-    "Accuracy ± 95 % CI at each of `cfg.eval_shots` over `cfg.eval_episodes` episodes of `split` (default `cfg.eval_split`)."
+def evaluate_shots(model, cfg: TrainConfig, split: str | None = None, progress: bool = False,
+                   shuffle_frames: bool = False) -> dict:
+    """Accuracy ± 95 % CI at each of `cfg.eval_shots` over `cfg.eval_episodes` episodes of `split` (default `cfg.eval_split`),
+    on the configured device; `shuffle_frames`: with the frames of every query video shuffled."""
     out = {}
     for k in cfg.eval_shots:
         src = build_episodes(cfg, split or cfg.eval_split, model, shot=k, query=cfg.eval_query, seed=cfg.eval_seed)
         out[f"{cfg.way}-way {k}-shot"] = evaluate(model, src, cfg.eval_episodes, device=pick_device(cfg.device),
-                                                   amp=cfg.amp, workers=cfg.workers, progress=progress)
+                                                   amp=cfg.amp, workers=cfg.workers, progress=progress,
+                                                   shuffle_frames=shuffle_frames)
     return out
 
 def results_table(results: dict) -> str:
@@ -468,8 +490,9 @@ def results_table(results: dict) -> str:
     return "\n".join([lines[0], "  ".join("-" * x for x in w)] + lines[1:])
 
 def run_training(cfg: TrainConfig, resume: bool = False) -> dict:
-    """Train the adapters on `cfg.train_split`, evaluate on `cfg.eval_split` (and the frozen baseline when
-    `cfg.compare_with`), write `out_dir/results.json` and return the results."""
+    """Train the adapters on `cfg.train_split`, evaluate on `cfg.eval_split` — and the frozen baseline when
+    `cfg.compare_with`, the trained model on shuffled query frames when `cfg.eval_shuffled` — write
+    `out_dir/results.json` and return the results."""
     torch.manual_seed(cfg.seed); random.seed(cfg.seed)
     probe = build_model(cfg)  # for the data statistics and the number of base classes
     train_src = build_episodes(cfg, cfg.train_split, probe, train=True)
@@ -485,6 +508,9 @@ def run_training(cfg: TrainConfig, resume: bool = False) -> dict:
     if trainer.rank != 0: return results
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
     results["models"][f"{cfg.adapter} (trained)"] = {"trainable": trained, "eval": evaluate_shots(model, cfg, progress=cfg.progress)}
+    if cfg.eval_shuffled:
+        results["models"][f"{cfg.adapter} (trained), query frames shuffled"] = {
+            "trainable": trained, "eval": evaluate_shots(model, cfg, progress=cfg.progress, shuffle_frames=True)}
     if cfg.compare_with:
         base = build_model(cfg, adapter=cfg.compare_with).to(trainer.device)
         results["models"][f"{cfg.compare_with} (frozen, untrained)"] = {
@@ -529,7 +555,7 @@ PRESETS["demo"] = dict(backbone=BUNDLED, adapter="d2st", num_frames=8, layout="f
                        val_split=None, eval_split="test", way=5, shot=1, query=2, eval_shots=(1, 5), eval_query=3,
                        eval_episodes=100, steps=200, tasks_per_step=2, optimizer="adamw", lr=1e-3, weight_decay=1e-4,
                        warmup_steps=20, schedule="cosine", aux_weight=0.5, logit_scale=0.1, amp="auto", workers=1,
-                       ckpt_every=20, compare_with="none", seed=0, out_dir="runs/demo")
+                       ckpt_every=20, compare_with="none", eval_shuffled=True, cache_videos=True, seed=0, out_dir="runs/demo")
 
 def config_for(preset: str | None = None, config_file: str | None = None, **overrides) -> TrainConfig:
     "A `TrainConfig`: the defaults, then the preset, then a JSON config file, then `overrides` (later wins)."
