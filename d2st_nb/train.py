@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_train.ipynb #5
 from __future__ import annotations
-import json, logging, math, os, random, time, warnings
+import hashlib, json, logging, math, os, random, time, warnings
 from contextlib import nullcontext
 from dataclasses import MISSING, dataclass, field, asdict, fields
 from pathlib import Path
@@ -219,27 +219,44 @@ def shuffle_query_frames(episode: dict, seed: int = 0) -> dict:
     idx = torch.stack(perms).to(q.device)                                  # q t
     return {**episode, "query": q[torch.arange(len(q), device=q.device)[:, None], idx]}
 
+def _video_key(video) -> str:
+    "A key for a video tensor's exact contents (its frames, in order)."
+    return hashlib.sha1(video.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
+
 @torch.no_grad()
 def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str = "auto", workers: int = 0,
-             progress: bool = False, shuffle_frames: bool = False) -> dict:
+             progress: bool = False, shuffle_frames: bool = False, cache_features: bool = True) -> dict:
     """Accuracy (%) mean ± 95 % CI of `model` over episodes `start … start+episodes-1` of `source` (the model is
-    moved to `device`); `per_episode` lists each episode's accuracy. `shuffle_frames`: query frames shuffled."""
+    moved to `device`); `per_episode` lists each episode's accuracy. `shuffle_frames`: query frames shuffled.
+    `cache_features`: compute each distinct video's frame features once (an evaluation model reads every video on
+    its own, so a video met again in a later episode has the same features)."""
     device = pick_device(device or next(model.parameters()).device)
     model.to(device)
     dt = amp_dtype(device, amp)
     was = model.training
     model.eval()
-    accs = []
+    accs, cache = [], {}
     it = episode_loader(source, range(start, start + episodes), workers, device)
     if progress:
         from fastprogress.fastprogress import progress_bar
         it = progress_bar(it, leave=False)
     for i, ep in zip(range(start, start + episodes), it):
-        ep = to_device(ep, device)
         if shuffle_frames: ep = shuffle_query_frames(ep, seed=i)
-        with autocast(device, dt):
-            _, logits = episode_forward(model, ep, aux_weight=0)
-        accs.append((logits.argmax(1) == ep["query_labels"]).float().mean().item() * 100)
+        if cache_features:
+            videos = torch.cat([ep["support"], ep["query"]])                        # v t 3 h w
+            keys = [_video_key(v) for v in videos]
+            todo = [j for j, k in enumerate(keys) if k not in cache]
+            if todo:
+                with autocast(device, dt): feats = model(videos[todo].to(device, non_blocking=True))
+                cache.update(zip((keys[j] for j in todo), feats))
+            feats, ns = torch.stack([cache[k] for k in keys]), len(ep["support"])
+            labels = ep["support_labels"].to(device)
+            logits = few_shot_logits(feats[ns:], feats[:ns], labels, int(labels.max()) + 1, model.metric)
+        else:
+            ep = to_device(ep, device)
+            with autocast(device, dt):
+                _, logits = episode_forward(model, ep, aux_weight=0)
+        accs.append((logits.argmax(1).cpu() == ep["query_labels"].cpu()).float().mean().item() * 100)
     model.train(was)
     m, ci = mean_ci(accs)
     return {"acc": m, "ci95": ci, "episodes": len(accs), "per_episode": accs}
