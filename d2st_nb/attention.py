@@ -80,7 +80,7 @@ def offset_network(channels: int, window: Window) -> nn.Sequential:
 
 # %% ../nbs/01_attention.ipynb #17
 class DeformableSTAttention(nn.Module):
-    """Deformable Spatio-Temporal Attention (SPEC §4): every query attends to `n = Tp·Hp·Wp` points sampled
+    """Deformable Spatio-Temporal Attention (the paper): every query attends to `n = Tp·Hp·Wp` points sampled
     from the input at learned, bounded offsets from a reference lattice. Heads = groups.
 
     `window` (kernel, stride of the offset network) sets the lattice; `map_size` (T, H, W), when known, clamps

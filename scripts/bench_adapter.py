@@ -1,6 +1,6 @@
 """Speed and memory of the D²ST-Adapter: the library's implementation against a literal one.
 
-The literal implementation below follows SPEC §3–4 line by line (a loop over offset groups, explicit softmax
+The literal implementation below follows the paper's adapter and DSTA line by line (a loop over offset groups, explicit softmax
 attention, the class token as its own attention call, layout copies where the text implies them) and reads its
 weights from the library's module, so both compute the same function. For each shape — ViT-B/16 (T = 8, 14×14
 patches + class token, C = 768, 80 frames = one 5-way 1-shot episode) and each ResNet-50 stage at 224 px — it
@@ -21,7 +21,7 @@ from d2st_nb.attention import PAPER_SETTINGS
 
 # ---------------------------------------------------------------- the literal implementation (the baseline)
 def literal_dsta(attn, x, cls=None):
-    """SPEC §4, literally. x: (B, C', T, H, W); cls: (B, T, C') class tokens or None."""
+    """DSTA as the paper describes it, literally. x: (B, C', T, H, W); cls: (B, T, C') class tokens or None."""
     B, C, T, H, W = x.shape
     G = attn.groups
     d = C // G
@@ -54,7 +54,7 @@ def literal_dsta(attn, x, cls=None):
     return out, cls_out
 
 def literal_adapter(ad, x, T):
-    """SPEC §3 with literal DSTA. ViT form x: (B·T, 1+H·W, C); map form x: (B·T, C, H, W)."""
+    """The paper's adapter with literal DSTA. ViT form x: (B·T, 1+H·W, C); map form x: (B·T, C, H, W)."""
     mix = ad.mixer
     def ln(norm, z): return norm(z.permute(0, 2, 3, 4, 1)).permute(0, 4, 1, 2, 3).contiguous()
     def pathways(z, cls):
@@ -213,7 +213,7 @@ def main(argv=None):
         print(f"{r['stage']:16s} {r['params']:>9,} {r['literal_ms']:10.1f} {r['library_ms']:10.1f} {r['speedup']:7.2f}× "
               f"{r['literal_peak_mb']:10.1f} {r['library_peak_mb']:10.1f} {100 * r['literal_copy_share']:6.0f}%/{100 * r['library_copy_share']:3.0f}% "
               f"{r['rel_err_out']:8.1e} {r['rel_err_grad']:8.1e} {r['rel_err_param_grads']:8.1e}  {res}")
-    print(f"targets: library ≥ 1.5× faster than the literal SPEC form, output and input grad within {tol:g} relative, "
+    print(f"targets: library ≥ 1.5× faster than the literal form of the paper, output and input grad within {tol:g} relative, "
           f"peak memory not higher. 'copies' = share of profiled CPU time in copy/cat/fill ops.")
     vit = next((r for r in rows if "adapter_vs_block" in r), None)
     if vit:
