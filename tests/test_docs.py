@@ -1,5 +1,5 @@
-"""The docs render: scripts/render_docs.py executes the index and one lesson to HTML, and headless Chromium
-shows their text and figures.
+"""The docs render: scripts/render_docs.py executes the index, the method page and one lesson to HTML, and
+headless Chromium shows their text and figures.
 
 Needs Debian's chromium (`apt-get update && apt-get install -y chromium`); without it the browser checks are
 skipped, or fail when D2ST_REQUIRE_BROWSER=1 (as in CI).
@@ -25,7 +25,8 @@ render_docs = importlib.util.module_from_spec(_spec)
 sys.modules["render_docs"] = render_docs  # dataclasses look their module up here
 _spec.loader.exec_module(render_docs)
 
-PAGES = {"index": "d2st_nb", "00_sampling": "Deformable 3-D sampling"}  # page -> the title it must show
+PAGES = {"index": "d2st_nb", "method": "The method", "00_sampling": "Deformable 3-D sampling"}  # page -> its title
+LESSONS = sorted(p.stem for p in (ROOT / "nbs").glob("[0-9][0-9]_*.ipynb"))
 FIGURE_ID = "d2st-test-figure"
 IMG_PNG = re.compile(r'<img\b[^>]*?\bsrc="data:image/png;base64,([^"]+)"')  # an embedded figure
 WHITE_CUT = 245  # a pixel is "ink" when a channel is below this
@@ -105,7 +106,7 @@ def figure_only(html: str) -> str:
 # ------------------------------------------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    "index.ipynb and 00_sampling.ipynb, executed and rendered to HTML by the script's own functions."
+    "index.ipynb, method.ipynb and 00_sampling.ipynb, executed and rendered to HTML by the script's own functions."
     out = tmp_path_factory.mktemp("site")
     nbs = [render_docs.NBS / f"{name}.ipynb" for name in PAGES]
     pages = render_docs.render(nbs, out, execute_nbs=True, timeout=300)
@@ -122,6 +123,12 @@ def test_directives():
         "[a](00_x.html) [b](01_y.html#sec) [c](https://e.org/z.ipynb)"
 
 
+def test_site_has_every_page():
+    "The full site (every notebook of nbs/) holds the index, the method page and every lesson."
+    names = [p.stem for p in render_docs.find_notebooks()]
+    assert names[0] == "index" and "method" in names and set(LESSONS) <= set(names) and len(LESSONS) >= 10, names
+
+
 def test_blank_is_caught():
     with pytest.raises(AssertionError): assert_not_blank(Image.new("RGB", (200, 200), "white"), "blank")
     fig = Image.new("RGB", (400, 100), "white"); fig.paste((200, 30, 30), (20, 20, 380, 80))
@@ -136,6 +143,10 @@ def test_html(site, name):
     assert IMG_PNG.search(html), "no embedded figure: were the notebooks executed?"
     assert "#| " not in html, "nbdev directives are shown"
     assert not re.search(r"""href=["'](?!\w+://)[^"']*\.ipynb""", html), "a link still points at a notebook"
+    assert 'href="method.html"' in html, "the nav bar does not link the method page"
+    if name == "method":  # the method page links the lesson that implements each part
+        missing = [n for n in LESSONS if f'href="{n}.html"' not in html]
+        assert not missing, f"the method page links no page of {missing}"
     if name == "index":
         assert 'href="00_sampling.html"' in html  # the lesson table links the page rendered next to it
         assert "FancyBboxPatch" not in html  # `#| hide` and `#| echo: false` sources are not shown
