@@ -294,8 +294,8 @@ def reference_state_dict(tsv) -> dict:
     return sd
 
 # %% ../nbs/03_backbones.ipynb #39
-def saved_activation_bytes(fn) -> int:
-    "Bytes of the tensors autograd saves for backward while running `fn()` (a device-independent memory measure)."
+def saved_activation_bytes(fn) -> tuple:
+    "`(bytes, fn())`: the bytes of the tensors autograd saves for backward while `fn()` runs (a device-independent memory measure), and what `fn()` returned."
     total = 0
     def pack(t):
         nonlocal total
