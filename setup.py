@@ -1,7 +1,9 @@
 """Packaging for d2st_nb: everything is read from settings.ini (the nbdev 2 layout)."""
+import os
 from configparser import ConfigParser
 
 import setuptools
+from setuptools.command.build_py import build_py
 
 cfg = ConfigParser(delimiters=["="])
 cfg.read("settings.ini", encoding="utf-8")
@@ -12,12 +14,26 @@ statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Produ
 py_versions = "3.9 3.10 3.11 3.12 3.13".split()
 
 requirements = cfg.get("requirements", "").split()
+lessons_requirements = cfg.get("lessons_requirements", "").split()
 dev_requirements = cfg.get("dev_requirements", "").split()
 lic = licenses[cfg["license"]]
 min_python = cfg["min_python"]
 console_scripts = cfg.get("console_scripts", "").split()
 
+
+
+class BuildPyWithData(build_py):
+    """Copy the repository's top-level `data_samples/` (the bundled videos and image model) into the built package
+    as `d2st_nb/data_samples/`, so a wheel carries it; git keeps one copy, at the top level. An editable install
+    reads the repository's folder directly and needs no copy."""
+    def run(self):
+        super().run()
+        if not getattr(self, "editable_mode", False) and os.path.isdir("data_samples"):
+            self.copy_tree("data_samples", os.path.join(self.build_lib, "d2st_nb", "data_samples"))
+
+
 setuptools.setup(
+    cmdclass={"build_py": BuildPyWithData},
     name=cfg["lib_name"],
     version=cfg["version"],
     license=lic[0],
@@ -31,10 +47,13 @@ setuptools.setup(
     + ["Programming Language :: Python :: " + v for v in py_versions[py_versions.index(min_python):]],
     url=cfg["git_url"],
     packages=setuptools.find_packages(include=["d2st_nb", "d2st_nb.*"]),
+    # `{"": "."}` makes an editable install a plain path entry for the repository (not an import hook): a folder
+    # named d2st_nb in the working directory (the clone itself, seen from its parent) then cannot shadow the package.
+    package_dir={"": "."},
     include_package_data=True,
-    package_data={"d2st_nb": ["splits/*/*.txt", "splits/README.md"]},
+    package_data={"d2st_nb": ["splits/*/*.txt", "splits/README.md", "reference/*.tsv", "reference/README.md"]},
     install_requires=requirements,
-    extras_require={"dev": dev_requirements},
+    extras_require={"lessons": lessons_requirements, "dev": dev_requirements + lessons_requirements},
     python_requires=">=" + min_python,
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",

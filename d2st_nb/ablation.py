@@ -8,7 +8,7 @@ import json, math, time
 from dataclasses import asdict, replace
 from pathlib import Path
 import torch
-from .train import TrainConfig, build_model, config_for, evaluate_shots, mean_ci, run_training
+from .train import TrainConfig, build_model, config_for, evaluate_shots, mean_ci, optional_import, run_training
 
 # %% auto #0
 __all__ = ['VARIANTS', 't_interval', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli',
@@ -77,7 +77,7 @@ def ablation_table(rows: dict) -> str:
 
 def plot_ablation(rows: dict, ax=None):
     "Bar chart of `summarize`'s rows with 95 % CI error bars, one group of bars per setting."
-    import matplotlib.pyplot as plt
+    plt = optional_import("matplotlib.pyplot", "plot_ablation")
     settings = [k for k in next(iter(rows.values())) if k not in ("trainable", "seeds")]
     if ax is None: _, ax = plt.subplots(figsize=(8, 3))
     wdt = 0.8 / len(settings)
@@ -99,9 +99,18 @@ def ablation_cli(argv=None) -> int:
     ap.add_argument("--workers", type=int)
     a = ap.parse_args(argv)
     over = {k: v for k, v in dict(steps=a.steps, eval_episodes=a.eval_episodes, device=a.device, workers=a.workers, progress=False).items() if v is not None}
-    rows = summarize(run_ablation(config_for(a.preset, **over), a.variants, tuple(a.seeds), a.out_dir))
+    cfg = config_for(a.preset, **over)
+    rows = summarize(run_ablation(cfg, a.variants, tuple(a.seeds), a.out_dir))
     table = ablation_table(rows)
     print(table); Path(a.out_dir, "table.md").write_text(table + "\n")
+    try:                                                    # the picture of the table, where matplotlib is installed
+        ax = plot_ablation(rows)
+        ax.set_title(f"{a.preset}: {cfg.steps} steps, {len(a.seeds)} seed(s), {cfg.eval_episodes} test episodes "
+                     f"(chance {100 / cfg.way:.0f} %)", fontsize=9)
+        ax.axhline(100 / cfg.way, color="grey", lw=0.8, ls="--")
+        ax.figure.tight_layout(); ax.figure.savefig(Path(a.out_dir, "ablation.png"), dpi=100)
+        print(f"figure: {Path(a.out_dir, 'ablation.png')}")
+    except ImportError as e: print(f"no figure: {e}")
     return 0
 
 # %% ../nbs/09_ablation.ipynb #15

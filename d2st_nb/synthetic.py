@@ -271,13 +271,15 @@ def pretrain_image_model(out_dir, n_images: int = 16000, epochs: int = 10, batch
 
 # %% ../nbs/05_synthetic.ipynb #21
 def data_samples_dir() -> Path:
-    "The bundled `data_samples/` folder (env `D2ST_DATA_SAMPLES`, else the repository's, beside the package)."
+    """The bundled `data_samples/` folder: env `D2ST_DATA_SAMPLES`, else the repository's top-level folder (a clone),
+    else the copy inside the installed package (a wheel carries it as `d2st_nb/data_samples`)."""
     env = os.environ.get("D2ST_DATA_SAMPLES")
-    cands = [Path(env)] if env else [Path(__import__("d2st_nb").__file__).resolve().parent.parent / "data_samples"]
+    pkg = Path(__import__("d2st_nb").__file__).resolve().parent
+    cands = [Path(env)] if env else [pkg.parent / "data_samples", pkg / "data_samples"]
     for c in cands:
         if (c / "image_model.json").is_file(): return c
-    raise FileNotFoundError(f"data_samples not found (looked in {[str(c) for c in cands]}). Clone the repository and "
-                            "`pip install -e .` it, set D2ST_DATA_SAMPLES, or regenerate: python -m d2st_nb.synthetic --out DIR --pretrain")
+    raise FileNotFoundError(f"data_samples not found (looked in {[str(c) for c in cands]}). Install d2st_nb from a wheel "
+                            "or a clone, set D2ST_DATA_SAMPLES, or regenerate: python -m d2st_nb.synthetic --out DIR --pretrain")
 
 def image_model_info(root=None) -> dict:
     "The bundled image model's record (`image_model.json`)."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_train.ipynb #5
 from __future__ import annotations
-import hashlib, json, logging, math, os, random, time, warnings
+import hashlib, json, logging, math, os, random, sys, time, warnings
 from contextlib import nullcontext
 from dataclasses import MISSING, dataclass, field, asdict, fields
 from pathlib import Path
@@ -18,12 +18,13 @@ from .fewshot import episode_loss, few_shot_logits
 log = logging.getLogger("d2st_nb.train")
 
 # %% auto #0
-__all__ = ['log', 'CKPT_FORMAT', 'BUNDLED', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'pick_device', 'amp_dtype', 'autocast',
-           'TrainConfig', 'make_optimizer', 'lr_factor', 'to_device', 'episode_forward', 'EpisodeIndices',
-           'episode_loader', 'train_episode_numbers', 'ToyEpisodes', 'mean_ci', 'shuffle_query_frames', 'evaluate',
-           'save_checkpoint', 'load_training_checkpoint', 'init_distributed', 'Trainer', 'read_log', 'plot_log',
+__all__ = ['log', 'CKPT_FORMAT', 'BUNDLED', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'pick_device', 'native_bf16',
+           'amp_dtype', 'autocast', 'TrainConfig', 'make_optimizer', 'lr_factor', 'to_device', 'episode_forward',
+           'EpisodeIndices', 'episode_loader', 'train_episode_numbers', 'ToyEpisodes', 'mean_ci',
+           'shuffle_query_frames', 'ProgressLines', 'show_progress', 'evaluate', 'save_checkpoint', 'read_checkpoint',
+           'load_training_checkpoint', 'init_distributed', 'Trainer', 'read_log', 'optional_import', 'plot_log',
            'build_model', 'data_root', 'build_episodes', 'evaluate_shots', 'results_table', 'run_training',
-           'paper_preset', 'config_for', 'train_cli', 'eval_cli']
+           'paper_preset', 'config_for', 'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli']
 
 # %% ../nbs/07_train.ipynb #8
 def pick_device(device: str | torch.device = "auto") -> torch.device:
@@ -33,13 +34,21 @@ def pick_device(device: str | torch.device = "auto") -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(): return torch.device("mps")
     return torch.device("cpu")
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` is a GPU with bfloat16 in hardware: compute capability ≥ 8.0 (A100, L4, RTX 30xx and later).
+    A T4 (7.5) *reports* bf16 support through emulation, which is slow: there fp16 with loss scaling is the choice."""
+    if device.type != "cuda": return False
+    if torch.cuda.get_device_capability(device) < (8, 0): return False
+    try: return torch.cuda.is_bf16_supported(including_emulation=False)
+    except TypeError: return torch.cuda.is_bf16_supported()          # torch < 2.3 has no emulation flag
+
 def amp_dtype(device: torch.device, amp: str = "auto"):
     "The autocast dtype for `amp` ('auto', 'bf16', 'fp16', 'none') on `device`, or None for full precision."
     if amp not in ("auto", "bf16", "fp16", "none"): raise ValueError(f"amp must be auto, bf16, fp16 or none, got {amp!r}")
     if amp == "none": return None
     if amp == "auto":
         if device.type != "cuda": return None
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if native_bf16(device) else torch.float16
     if amp == "fp16" and device.type != "cuda": raise ValueError("fp16 autocast needs a CUDA device (use bf16 elsewhere)")
     return torch.bfloat16 if amp == "bf16" else torch.float16
 
@@ -143,9 +152,10 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
     raise ValueError(f"schedule must be step or cosine, got {cfg.schedule!r}")
 
 # %% ../nbs/07_train.ipynb #16
-def to_device(episode: dict, device) -> dict:
-    "Move the tensors of an episode to `device` (non-blocking from pinned memory)."
-    return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in episode.items()}
+def to_device(x, device):
+    "Move a tensor, or the tensors of an episode dict, to `device` (non-blocking from pinned memory)."
+    if torch.is_tensor(x): return x.to(device, non_blocking=True)
+    return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in x.items()}
 
 def episode_forward(model, episode: dict, aux_weight: float = 0.5, net=None, logit_scale: float = 1.0):
     """Loss and query logits `(q, N)` of one episode (the auxiliary term only when the model has a classifier).
@@ -219,6 +229,29 @@ def shuffle_query_frames(episode: dict, seed: int = 0) -> dict:
     idx = torch.stack(perms).to(q.device)                                  # q t
     return {**episode, "query": q[torch.arange(len(q), device=q.device)[:, None], idx]}
 
+class ProgressLines:
+    "Progress as plain lines (for logs and pipes): `label i/n (p %) elapsed · comment`, one each time `every` % more is done."
+    def __init__(self, items, total: int | None = None, every: float = 5.0, label: str = ""):
+        self.items, self.every, self.label, self.comment = items, every, label, ""
+        self.total = len(items) if total is None else total
+    def __iter__(self):
+        t0, shown = time.time(), 0.0
+        for i, x in enumerate(self.items, 1):
+            yield x                                                        # the caller's step runs here
+            done = 100 * i / max(self.total, 1)
+            if done >= shown + self.every or i == self.total:
+                shown = done // self.every * self.every
+                print(f"{self.label}{i}/{self.total} ({done:.0f} %) {time.time() - t0:.0f} s"
+                      + (f" · {self.comment}" if self.comment else ""), flush=True)
+
+def show_progress(items, total: int | None = None, label: str = "", every: float = 5.0):
+    """Progress over `items`: fastprogress's bar in a notebook or a terminal; `ProgressLines` where standard output
+    is neither (a log file, a pipe), so a log holds one line per `every` % instead of every redraw of a bar.
+    Both take a `.comment`."""
+    from fastprogress import fastprogress as fp
+    if fp.IN_NOTEBOOK or sys.stdout.isatty(): return fp.progress_bar(items, total=total, leave=False)
+    return ProgressLines(items, total, every, label)
+
 def _video_key(video) -> str:
     "A key for a video tensor's exact contents (its frames, in order)."
     return hashlib.sha1(video.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
@@ -237,9 +270,7 @@ def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str
     model.eval()
     accs, cache = [], {}
     it = episode_loader(source, range(start, start + episodes), workers, device)
-    if progress:
-        from fastprogress.fastprogress import progress_bar
-        it = progress_bar(it, leave=False)
+    if progress: it = show_progress(it, total=episodes, label="evaluating ")
     for i, ep in zip(range(start, start + episodes), it):
         if shuffle_frames: ep = shuffle_query_frames(ep, seed=i)
         if cache_features:
@@ -247,10 +278,10 @@ def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str
             keys = [_video_key(v) for v in videos]
             todo = [j for j, k in enumerate(keys) if k not in cache]
             if todo:
-                with autocast(device, dt): feats = model(videos[todo].to(device, non_blocking=True))
+                with autocast(device, dt): feats = model(to_device(videos[todo], device))
                 cache.update(zip((keys[j] for j in todo), feats))
             feats, ns = torch.stack([cache[k] for k in keys]), len(ep["support"])
-            labels = ep["support_labels"].to(device)
+            labels = to_device(ep["support_labels"], device)
             logits = few_shot_logits(feats[ns:], feats[:ns], labels, int(labels.max()) + 1, model.metric)
         else:
             ep = to_device(ep, device)
@@ -286,14 +317,19 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, scaler=None, st
     os.replace(tmp, path)
     return path
 
-def load_training_checkpoint(path, model, optimizer=None, scheduler=None, scaler=None) -> dict:
-    "Restore a checkpoint written by `save_checkpoint` into `model` (and optimiser, schedule, scaler, RNG); returns it."
+def read_checkpoint(path) -> dict:
+    "The contents of a checkpoint written by `save_checkpoint`, or a clear error naming the file."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"checkpoint not found: {path}")
     try: state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as e: raise ValueError(f"checkpoint {path} is corrupted or not a torch file ({type(e).__name__}: {e})") from e
     if not isinstance(state, dict) or state.get("format") != CKPT_FORMAT:
         raise ValueError(f"{path} is not a d2st_nb training checkpoint (format {CKPT_FORMAT})")
+    return state
+
+def load_training_checkpoint(path, model, optimizer=None, scheduler=None, scaler=None) -> dict:
+    "Restore a checkpoint written by `save_checkpoint` into `model` (and optimiser, schedule, scaler, RNG); returns it."
+    state = read_checkpoint(path)
     own = model.trainable_state_dict()
     missing, unexpected = sorted(set(own) - set(state["model"])), sorted(set(state["model"]) - set(own))
     bad = [f"{k}: {tuple(state['model'][k].shape)} vs {tuple(v.shape)}" for k, v in own.items()
@@ -385,12 +421,17 @@ class Trainer:
         params = [p for p in self.model.parameters() if p.requires_grad]
         gnorm = torch.nn.utils.clip_grad_norm_(params, self.cfg.clip_grad if self.cfg.clip_grad else float("inf"))
         finite = math.isfinite(loss_sum) and bool(torch.isfinite(gnorm))
+        # fp16's loss scaler overflows now and then by design: it skips that update and halves its scale. Not a
+        # bad step — unless the scale has collapsed below 1, when the gradients themselves are not finite.
+        overflow = not finite and self.scaler is not None and math.isfinite(loss_sum) and self.scaler.get_scale() >= 1.0
         row = {"step": self.step, "loss": loss_sum, "acc": 100 * correct / total, "lr": self.opt.param_groups[0]["lr"],
                "grad_norm": float(gnorm), "skipped": not finite}
-        if finite:
-            if self.scaler: self.scaler.step(self.opt); self.scaler.update()
+        if overflow: row["scaler_overflow"] = True
+        if finite or overflow:
+            if self.scaler: self.scaler.step(self.opt); self.scaler.update()   # on an overflow, step() skips the update
             else: self.opt.step()
-            self.bad_in_a_row = 0
+            if finite: self.bad_in_a_row = 0
+            else: log.debug("step %d: fp16 gradient overflow, update skipped by the loss scaler", self.step)
         else:
             self.bad_in_a_row += 1
             log.warning("step %d: non-finite loss %s / grad norm %s: step skipped (%d in a row)", self.step, loss_sum, float(gnorm), self.bad_in_a_row)
@@ -412,9 +453,7 @@ class Trainer:
         loader = episode_loader(self.episodes, train_episode_numbers(self.step, steps, tps, self.rank, self.world), cfg.workers, self.device)
         it, batch, t0 = iter(loader), [], time.time()
         bar = range(self.step, steps)
-        if cfg.progress and self.rank == 0:
-            from fastprogress.fastprogress import progress_bar
-            bar = progress_bar(bar, total=steps - self.step, leave=False)
+        if cfg.progress and self.rank == 0: bar = show_progress(bar, total=steps - self.step, label="step ")
         for _ in bar:
             row = self.train_step([next(it) for _ in range(tps)])
             row["time"] = round(time.time() - t0, 3)
@@ -434,12 +473,21 @@ def read_log(out_dir) -> list:
     if not p.exists(): raise FileNotFoundError(f"no log at {p}")
     return [json.loads(l) for l in p.read_text().splitlines() if l.strip()]
 
+def optional_import(name: str, purpose: str):
+    """Import `name`, a package that only drawing and widgets need (matplotlib, ipywidgets), or fail with a message
+    naming the extra that installs it: the library trains and evaluates without them."""
+    import importlib
+    try: return importlib.import_module(name)
+    except ImportError as e:
+        raise ImportError(f"{purpose} needs {name.split('.')[0]}, which d2st_nb's lessons extra installs: "
+                          "pip install 'd2st_nb[lessons]'") from e
+
 def plot_log(out_dir, ax=None, smooth: int = 10):
     "Plot training loss and accuracy (moving average over `smooth` steps) and validation accuracy of a run."
+    plt = optional_import("matplotlib.pyplot", "plot_log")
     rows = read_log(out_dir)
     tr = [r for r in rows if "loss" in r and not r.get("skipped")]
     va = [r for r in rows if "val_acc" in r]
-    import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(1, 2, figsize=(10, 3))
     def ma(v): return [sum(v[max(0, i - smooth + 1): i + 1]) / len(v[max(0, i - smooth + 1): i + 1]) for i in range(len(v))]
     ax[0].plot([r["step"] for r in tr], ma([r["loss"] for r in tr])); ax[0].set(xlabel="step", ylabel="loss", title="training loss")
@@ -598,6 +646,7 @@ def _config_parser(prog: str, description: str):
     ap.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset (the paper's recipe per benchmark, or 'demo')")
     ap.add_argument("--config", help="a JSON file of config values (over the preset)")
     ap.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    ap.add_argument("--debug", action="store_true", help="on an error, show the full traceback instead of one message")
     cfg_args = ap.add_argument_group("config values (over the preset and the file)")
     for f in fields(TrainConfig):
         flag, default = "--" + f.name.replace("_", "-"), f.default if f.default is not MISSING else f.default_factory()
@@ -614,12 +663,42 @@ def _resolve(args) -> TrainConfig:
     over = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
     return config_for(args.preset, args.config, **over)
 
+def error_message(e: BaseException) -> str:
+    "One line for an error: its own last line (a DataLoader worker's error carries the worker's traceback in front)."
+    lines = [l for l in str(e).splitlines() if l.strip()] or [type(e).__name__]
+    last = lines[-1]
+    if len(lines) > 1 and ": " in last and last.split(": ", 1)[0].rsplit(".", 1)[-1].endswith(("Error", "Exception")):
+        last = last.split(": ", 1)[1]                                           # "d2st_nb.data.VideoReadError: …" → "…"
+    return last
+
+def cli_hint(e: BaseException) -> str:
+    "What to do about an error at the command line."
+    from d2st_nb.data import VideoReadError
+    if isinstance(e, VideoReadError) or "VideoReadError" in str(e):
+        return ("a video cannot be read: re-encode or remove it, list every bad file with `d2st-data check DATA_ROOT`, "
+                "or pass --skip-bad to skip (and log) unreadable videos")
+    if isinstance(e, FileNotFoundError): return "check the path (--data-root, --config, --checkpoint, --out-dir)"
+    if "checkpoint" in str(e): return "give a checkpoint written by d2st-train (RUN/last.pt), or start afresh without --resume"
+    return "see --help for the accepted values"
+
+def run_cli(prog: str, debug: bool, fn) -> int:
+    "Run a command's body: an error ends it with one message (what, where, the way out) and exit status 1; `debug` re-raises."
+    try: return fn()
+    except KeyboardInterrupt: print(f"{prog}: interrupted", file=sys.stderr); return 130
+    except Exception as e:
+        if debug: raise
+        print(f"{prog}: error: {error_message(e)}\n{prog}: {cli_hint(e)} (--debug shows the traceback)", file=sys.stderr)
+        return 1
+
 def train_cli(argv=None) -> int:
     "`d2st-train`: meta-train the adapters, evaluate, and print the results table."
     ap = _config_parser("d2st-train", "Meta-train D²ST-Adapter (or another adapter) on a few-shot video benchmark.")
     ap.add_argument("--resume", action="store_true", help="continue from OUT_DIR/last.pt when it exists")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return run_cli("d2st-train", args.debug, lambda: _train(args))
+
+def _train(args) -> int:
     cfg = _resolve(args)
     if args.print_config: print(json.dumps(asdict(cfg), indent=1)); return 0
     print(f"training {cfg.adapter} on {cfg.backbone} · {cfg.way}-way {cfg.shot}-shot · {cfg.steps} steps × "
@@ -638,12 +717,12 @@ def eval_cli(argv=None) -> int:
     ap.add_argument("--json", help="also write the results to this JSON file")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return run_cli("d2st-eval", args.debug, lambda: _eval(args))
+
+def _eval(args) -> int:
     state = None
     if args.checkpoint:
-        p = Path(args.checkpoint)
-        if not p.is_file(): raise SystemExit(f"d2st-eval: checkpoint not found: {p}")
-        state = torch.load(p, map_location="cpu", weights_only=False)
-        if not isinstance(state, dict) or state.get("format") != CKPT_FORMAT: raise SystemExit(f"d2st-eval: {p} is not a d2st_nb training checkpoint")
+        state = read_checkpoint(args.checkpoint)
         base = {k: v for k, v in (state.get("config") or {}).items() if k in {f.name for f in fields(TrainConfig)}}
         over = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
         cfg = config_for(args.preset, args.config, **{**base, **over})

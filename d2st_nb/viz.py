@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 import torch
 from .adapter import D2STMix
+from .train import optional_import
 from .fewshot import class_prototypes, frame_distances
 
 # %% auto #0
@@ -55,7 +56,7 @@ def denormalize(video, mean, std):
     return (video.detach().cpu() * s + m).clamp(0, 1).permute(0, 2, 3, 1)
 
 def _frames_axes(frames, axes=None, title=None):
-    import matplotlib.pyplot as plt
+    plt = optional_import("matplotlib.pyplot", "_frames_axes")
     t = len(frames)
     if axes is None: _, axes = plt.subplots(1, t, figsize=(1.6 * t, 1.9))
     for i, ax in enumerate(axes):
@@ -66,7 +67,7 @@ def _frames_axes(frames, axes=None, title=None):
 def plot_points(frames, detail: dict, item: int = 0, weights=None, axes=None, title=None):
     """Frames `t h w 3` with the sampling points of one pathway's `detail` (from `record_attention`) for video
     `item`; `weights` (g, n) scales the markers (default: the total attention each point receives)."""
-    import matplotlib.pyplot as plt
+    plt = optional_import("matplotlib.pyplot", "plot_points")
     pts = points_to_pixels(detail["points"][item].float(), detail["map_size"], frames.shape[1:3])  # g tp hp wp 3
     g = pts.shape[0]
     pts = pts.reshape(g, -1, 3)
@@ -99,7 +100,7 @@ def plot_query_attention(frames, detail: dict, query: tuple, item: int = 0, num_
 # %% ../nbs/08_viz.ipynb #14
 def plot_matches(query_feats, proto_feats, ax=None, title=None):
     "Distance matrix `1 − cos` of query frames `(t, c)` vs prototype frames `(s, c)` with Bi-MHM's row (○) and column (×) minima."
-    import matplotlib.pyplot as plt
+    plt = optional_import("matplotlib.pyplot", "plot_matches")
     d = frame_distances(query_feats[None].float(), proto_feats[None].float())[0, 0]            # t s
     if ax is None: _, ax = plt.subplots(figsize=(3.2, 3))
     im = ax.imshow(d.cpu(), cmap="viridis"); ax.figure.colorbar(im, ax=ax, fraction=0.046)
@@ -125,8 +126,8 @@ def demo_model(checkpoint="runs/demo/last.pt"):
 # %% ../nbs/08_viz.ipynb #24
 def explore(model, episode: dict, mean=None, std=None):
     "An ipywidgets explorer of the sampling points and attention of `model` on the videos of `episode`."
-    import ipywidgets as W
-    import matplotlib.pyplot as plt
+    W = optional_import("ipywidgets", "explore")
+    plt = optional_import("matplotlib.pyplot", "explore")
     mean = mean or model.data_config["mean"]; std = std or model.data_config["std"]
     videos = torch.cat([episode["support"], episode["query"]])
     names = [f"support {i} ({episode['classes'][int(l)]})" for i, l in enumerate(episode["support_labels"])] + \
