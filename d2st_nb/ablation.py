@@ -8,7 +8,7 @@ import json, math, time
 from dataclasses import asdict, replace
 from pathlib import Path
 import torch
-from .train import TrainConfig, build_model, config_for, evaluate_shots, mean_ci, optional_import, run_training
+from .train import TrainConfig, build_model, config_for, evaluate_shots, mean_ci, optional_import, run_cli, run_training
 
 # %% auto #0
 __all__ = ['VARIANTS', 't_interval', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli',
@@ -97,7 +97,11 @@ def ablation_cli(argv=None) -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2]); ap.add_argument("--variants", nargs="+", default=list(VARIANTS))
     ap.add_argument("--out-dir", default="runs/ablation"); ap.add_argument("--device", default="auto")
     ap.add_argument("--workers", type=int)
+    ap.add_argument("--debug", action="store_true", help="on an error, show the full traceback instead of one message")
     a = ap.parse_args(argv)
+    return run_cli("d2st-ablation", a.debug, lambda: _ablation(a))
+
+def _ablation(a) -> int:
     over = {k: v for k, v in dict(steps=a.steps, eval_episodes=a.eval_episodes, device=a.device, workers=a.workers, progress=False).items() if v is not None}
     cfg = config_for(a.preset, **over)
     rows = summarize(run_ablation(cfg, a.variants, tuple(a.seeds), a.out_dir))

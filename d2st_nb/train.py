@@ -21,10 +21,11 @@ log = logging.getLogger("d2st_nb.train")
 __all__ = ['log', 'CKPT_FORMAT', 'BUNDLED', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'pick_device', 'native_bf16',
            'amp_dtype', 'autocast', 'TrainConfig', 'make_optimizer', 'lr_factor', 'to_device', 'episode_forward',
            'EpisodeIndices', 'episode_loader', 'train_episode_numbers', 'ToyEpisodes', 'mean_ci',
-           'shuffle_query_frames', 'ProgressLines', 'show_progress', 'evaluate', 'save_checkpoint', 'read_checkpoint',
-           'load_training_checkpoint', 'init_distributed', 'Trainer', 'read_log', 'optional_import', 'plot_log',
-           'build_model', 'data_root', 'build_episodes', 'evaluate_shots', 'results_table', 'run_training',
-           'paper_preset', 'config_for', 'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli']
+           'shuffle_query_frames', 'ProgressLines', 'ProgressBar', 'in_notebook', 'show_progress', 'evaluate',
+           'save_checkpoint', 'read_checkpoint', 'load_training_checkpoint', 'init_distributed', 'Trainer', 'read_log',
+           'optional_import', 'plot_log', 'build_model', 'data_root', 'build_episodes', 'evaluate_shots',
+           'results_table', 'run_training', 'paper_preset', 'config_for', 'error_message', 'cli_hint', 'run_cli',
+           'train_cli', 'eval_cli']
 
 # %% ../nbs/07_train.ipynb #8
 def pick_device(device: str | torch.device = "auto") -> torch.device:
@@ -244,12 +245,28 @@ class ProgressLines:
                 print(f"{self.label}{i}/{self.total} ({done:.0f} %) {time.time() - t0:.0f} s"
                       + (f" · {self.comment}" if self.comment else ""), flush=True)
 
+class ProgressBar:
+    "tqdm's bar (a widget in a notebook, a redrawn line in a terminal) with a `.comment` like `ProgressLines`."
+    def __init__(self, items, total: int | None = None, label: str = ""):
+        from tqdm.auto import tqdm
+        self.bar = tqdm(items, total=total, desc=label.strip() or None, leave=False, dynamic_ncols=True)
+    def __iter__(self): return iter(self.bar)
+    @property
+    def comment(self): return self.bar.postfix
+    @comment.setter
+    def comment(self, text): self.bar.set_postfix_str(text, refresh=False)
+
+def in_notebook() -> bool:
+    "Whether this runs in a Jupyter kernel (JupyterLab, Colab), where a progress bar is a widget."
+    ip = sys.modules.get("IPython")
+    shell = ip.get_ipython() if ip is not None else None
+    return type(shell).__name__ in ("ZMQInteractiveShell", "Shell")   # Jupyter's kernel; Colab's is `Shell`
+
 def show_progress(items, total: int | None = None, label: str = "", every: float = 5.0):
-    """Progress over `items`: fastprogress's bar in a notebook or a terminal; `ProgressLines` where standard output
-    is neither (a log file, a pipe), so a log holds one line per `every` % instead of every redraw of a bar.
-    Both take a `.comment`."""
-    from fastprogress import fastprogress as fp
-    if fp.IN_NOTEBOOK or sys.stdout.isatty(): return fp.progress_bar(items, total=total, leave=False)
+    """Progress over `items`: a bar in a notebook or a terminal; `ProgressLines` where standard output is neither
+    (a log file, a pipe), so a log holds one line per `every` % instead of every redraw of a bar. Both take a
+    `.comment`."""
+    if in_notebook() or sys.stdout.isatty(): return ProgressBar(items, total, label)
     return ProgressLines(items, total, every, label)
 
 def _video_key(video) -> str:
@@ -615,7 +632,7 @@ def paper_preset(benchmark: str, family: str) -> dict:
 
 PRESETS = {f"{b}_{f}": paper_preset(b, f) for b in PAPER_RECIPES for f in PAPER_BACKBONES}
 # The main job: the bundled image model on the synthetic videos, minutes on a laptop CPU. Its logit scale 0.1
-# keeps the features from collapsing early on (see "Temperature" above).
+# keeps the features from collapsing early on (see "Temperature" below).
 PRESETS["demo"] = dict(backbone=BUNDLED, adapter="d2st", num_frames=8, layout="folders", train_split="train",
                        val_split=None, eval_split="test", way=5, shot=1, query=2, eval_shots=(1, 5), eval_query=3,
                        eval_episodes=100, steps=200, tasks_per_step=2, optimizer="adamw", lr=1e-3, weight_decay=1e-4,
