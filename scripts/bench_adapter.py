@@ -231,7 +231,12 @@ def bench_stage(name, T, B, dtype, dev, repeats, compile_=False, reference=None,
     x = torch.randn(shape, generator=g).to(dev, dtype)
     gy = torch.randn(shape, generator=g).to(dev, dtype)
     params = [p for p in ad.parameters()]
-    fns = {"literal": fwd_bwd(lambda z: literal_adapter(ad, z, T), x, gy, params), "library": fwd_bwd(ad, x, gy, params)}
+    def amp(f):                                                                    # e.g. bf16 autocast: figures kept apart
+        if autocast is None: return f
+        def run():
+            with torch.autocast(dev.type, dtype=autocast): return f()
+        return run
+    fns = {"literal": amp(fwd_bwd(lambda z: literal_adapter(ad, z, T), x, gy, params)), "library": amp(fwd_bwd(ad, x, gy, params))}
     (y2, g2, p2), (y1, g1, p1) = fns["literal"](), fns["library"]()
     row = dict(stage=name, input_shape=list(shape), params=sum(p.numel() for p in params),
                rel_err_out=rel_err(y1, y2), rel_err_grad=rel_err(g1, g2),
@@ -242,21 +247,21 @@ def bench_stage(name, T, B, dtype, dev, repeats, compile_=False, reference=None,
         rparams = list(ref.parameters())
         if form == "tokens":                                                       # theirs reads (1 + h w, b t, c)
             xr, gyr = x.transpose(0, 1).contiguous(), gy.transpose(0, 1).contiguous()
-            fns["authors"] = fwd_bwd(ref, xr, gyr, rparams)
+            fns["authors"] = amp(fwd_bwd(ref, xr, gyr, rparams))
             y3, g3, _ = fns["authors"]()
             y3, g3 = y3.transpose(0, 1), g3.transpose(0, 1)
         else:
-            fns["authors"] = fwd_bwd(ref, x, gy, rparams)
+            fns["authors"] = amp(fwd_bwd(ref, x, gy, rparams))
             y3, g3, _ = fns["authors"]()
         p3 = reference_param_grads(ref, name, ad)
         row.update(authors_rel_err_out=rel_err(y1, y3), authors_rel_err_grad=rel_err(g1, g3),
                    authors_rel_err_param_grads=rel_err(torch.cat([q.flatten() for q in p1]), torch.cat([q.flatten() for q in p3])))
         del y3, g3, p3
     del y1, y2, g1, g2, p1, p2
-    fns.update(floor_fns(name, ad, x, gy))
+    fns.update({k: amp(f) for k, f in floor_fns(name, ad, x, gy).items()})
     if compile_:                                                                   # optional: needs a working inductor backend
         try:
-            comp = fwd_bwd(torch.compile(ad), x, gy, params)
+            comp = amp(fwd_bwd(torch.compile(ad), x, gy, params))
             comp()
             fns["compiled"] = comp
         except Exception as e:
@@ -265,13 +270,7 @@ def bench_stage(name, T, B, dtype, dev, repeats, compile_=False, reference=None,
     if name == "vit_b16":                                                          # the frozen block the adapter follows
         import timm
         blk = timm.models.vision_transformer.Block(C, 12, qkv_bias=True).to(dev, dtype).requires_grad_(False)
-        fns["vit_block"] = fwd_bwd(blk, x, gy)
-    if autocast is not None:                                                       # e.g. bf16 autocast: figures kept apart
-        def under_autocast(f):
-            def run():
-                with torch.autocast(dev.type, dtype=autocast): return f()
-            return run
-        fns = {k: under_autocast(f) for k, f in fns.items()}
+        fns["vit_block"] = amp(fwd_bwd(blk, x, gy))
     ts = interleaved_times(fns, repeats, dev)
     for k, t in ts.items(): row[f"{k}_ms"] = 1e3 * statistics.median(t)
     row["floor_ms"] = min(row[k] for k in ("floor_conv_ms", "floor_linear_ms") if k in row)
@@ -332,6 +331,8 @@ def main(argv=None):
     if a.threads: torch.set_num_threads(a.threads)
     dtype = getattr(torch, a.dtype)
     autocast = getattr(torch, a.autocast) if a.autocast else None
+    if dev.type == "cuda" and autocast is None:      # float32 means float32: no TF32 in cuDNN convolutions or matmuls
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     tol = 1e-5 if dtype in (torch.float32, torch.float64) else 2e-2
     reference = load_reference(a.reference) if a.reference else None
     mem_how = ("torch.cuda.max_memory_allocated" if dev.type == "cuda" else
@@ -340,7 +341,7 @@ def main(argv=None):
     print(f"device {dev}{card}, {a.dtype}{f', autocast {a.autocast}' if autocast else ''}, torch {torch.__version__}, "
           f"{torch.get_num_threads()} CPU threads; {a.videos} videos × {a.frames} frames; forward+backward (fixed output "
           f"gradient), median of {a.repeats}, implementations timed in alternation"
-          f"{'; authors: ' + a.reference if reference else ''}.\npeak memory: {mem_how}, during one forward+backward.\n", flush=True)
+          f"{'; authors: ' + a.reference if reference else ''}{'; TF32 off' if dev.type == 'cuda' and autocast is None else ''}.\npeak memory: {mem_how}, during one forward+backward.\n", flush=True)
     torch.manual_seed(0)
     rows = []
     for name in a.stages:
