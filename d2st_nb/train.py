@@ -18,14 +18,11 @@ from .fewshot import episode_loss, few_shot_logits
 log = logging.getLogger("d2st_nb.train")
 
 # %% auto #0
-__all__ = ['log', 'CKPT_FORMAT', 'BUNDLED', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'pick_device', 'native_bf16',
-           'amp_dtype', 'autocast', 'TrainConfig', 'make_optimizer', 'lr_factor', 'to_device', 'episode_forward',
-           'EpisodeIndices', 'episode_loader', 'train_episode_numbers', 'ToyEpisodes', 'mean_ci',
-           'shuffle_query_frames', 'ProgressLines', 'ProgressBar', 'in_notebook', 'show_progress', 'evaluate',
-           'save_checkpoint', 'read_checkpoint', 'load_training_checkpoint', 'init_distributed', 'Trainer', 'read_log',
-           'optional_import', 'plot_log', 'build_model', 'data_root', 'build_episodes', 'evaluate_shots',
-           'results_table', 'run_training', 'paper_preset', 'config_for', 'error_message', 'cli_hint', 'run_cli',
-           'train_cli', 'eval_cli']
+__all__ = ['log', 'CKPT_FORMAT', 'pick_device', 'native_bf16', 'amp_dtype', 'autocast', 'TrainConfig', 'make_optimizer',
+           'lr_factor', 'to_device', 'episode_forward', 'EpisodeIndices', 'episode_loader', 'train_episode_numbers',
+           'ToyEpisodes', 'mean_ci', 'shuffle_query_frames', 'ProgressLines', 'ProgressBar', 'in_notebook',
+           'show_progress', 'evaluate', 'save_checkpoint', 'read_checkpoint', 'load_training_checkpoint',
+           'init_distributed', 'Trainer', 'read_log', 'optional_import', 'plot_log']
 
 # %% ../nbs/07_train.ipynb #8
 def pick_device(device: str | torch.device = "auto") -> torch.device:
@@ -513,251 +510,16 @@ def plot_log(out_dir, ax=None, smooth: int = 10):
     ax[1].set(xlabel="step", ylabel="query accuracy (%)", title="accuracy"); ax[1].legend()
     return ax
 
-# %% ../nbs/07_train.ipynb #49
-BUNDLED = "bundled"  # `backbone` name of the small image model shipped in data_samples/
-
-def build_model(cfg: TrainConfig, adapter: str | None = None, num_base_classes: int | None = None):
-    "The `VideoModel` a config describes (`adapter` overrides `cfg.adapter`, e.g. `'none'` for the frozen baseline)."
-    from d2st_nb.backbones import create_video_model
-    adapter = adapter or cfg.adapter
-    common = dict(num_frames=cfg.num_frames, adapter=adapter, num_base_classes=num_base_classes, metric=cfg.metric,
-                  grad_checkpointing=cfg.grad_checkpointing)
-    if cfg.backbone == BUNDLED:
-        from d2st_nb.synthetic import load_image_model
-        return load_image_model(**common, **cfg.model_kwargs)
-    return create_video_model(cfg.backbone, pretrained=cfg.pretrained, checkpoint_path=cfg.image_checkpoint,
-                              img_size=cfg.img_size, **common, **cfg.model_kwargs)
-
-def data_root(cfg: TrainConfig) -> Path:
-    "The dataset root of a config (`data_samples/videos` for the bundled model when none is given)."
-    if cfg.data_root: return Path(cfg.data_root)
-    if cfg.backbone == BUNDLED:
-        from d2st_nb.synthetic import data_samples_dir
-        return data_samples_dir() / "videos"
-    raise ValueError("no data_root given (--data-root): where are the videos?")
-
-def build_episodes(cfg: TrainConfig, split: str, model, *, shot: int | None = None, query: int | None = None,
-                   train: bool = False, seed: int | None = None, length: int | None = None):
-    "An episode source over `split` of the config's data, normalised with `model`'s own mean/std."
-    from d2st_nb.data import make_episodes
-    dc = model.data_config
-    pe = getattr(model.backbone, "patch_embed", None)   # a ViT is built for one input size: use it
-    img = int(pe.img_size[0]) if pe is not None and getattr(pe, "img_size", None) else cfg.img_size
-    return make_episodes(data_root(cfg), split, layout=cfg.layout, benchmark=cfg.benchmark, way=cfg.way,
-                         shot=shot or cfg.shot, query=query or cfg.query, num_frames=cfg.num_frames, img_size=img,
-                         resize=cfg.resize, mean=dc.get("mean"), std=dc.get("std"), train=train,
-                         seed=cfg.seed if seed is None else seed, skip_bad=cfg.skip_bad, length=length,
-                         cache=cfg.cache_videos)
-
-def evaluate_shots(model, cfg: TrainConfig, split: str | None = None, progress: bool = False,
-                   shuffle_frames: bool = False) -> dict:
-    """Accuracy ± 95 % CI at each of `cfg.eval_shots` over `cfg.eval_episodes` episodes of `split` (default `cfg.eval_split`),
-    on the configured device; `shuffle_frames`: with the frames of every query video shuffled."""
-    out = {}
-    for k in cfg.eval_shots:
-        src = build_episodes(cfg, split or cfg.eval_split, model, shot=k, query=cfg.eval_query, seed=cfg.eval_seed)
-        out[f"{cfg.way}-way {k}-shot"] = evaluate(model, src, cfg.eval_episodes, device=pick_device(cfg.device),
-                                                   amp=cfg.amp, workers=cfg.workers, progress=progress,
-                                                   shuffle_frames=shuffle_frames)
-    return out
-
-def results_table(results: dict) -> str:
-    "A plain-text table of `{model: {setting: {'acc', 'ci95'}}}` with trainable parameter counts when given."
-    settings = sorted({s for r in results.values() for s in r["eval"]})
-    rows = [["model", "trainable params"] + settings]
-    for name, r in results.items():
-        rows.append([name, f"{r.get('trainable', 0):,}"] + [f"{r['eval'][s]['acc']:.1f} ± {r['eval'][s]['ci95']:.1f}" for s in settings])
-    w = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(row)) for row in rows]
-    return "\n".join([lines[0], "  ".join("-" * x for x in w)] + lines[1:])
-
-def run_training(cfg: TrainConfig, resume: bool = False) -> dict:
-    """Train the adapters on `cfg.train_split`, evaluate on `cfg.eval_split` — and the frozen baseline when
-    `cfg.compare_with`, the trained model on shuffled query frames when `cfg.eval_shuffled` — write
-    `out_dir/results.json` and return the results."""
-    torch.manual_seed(cfg.seed); random.seed(cfg.seed)
-    probe = build_model(cfg)  # for the data statistics and the number of base classes
-    train_src = build_episodes(cfg, cfg.train_split, probe, train=True)
-    n_base = cfg.num_base_classes or len(train_src.classes)
-    torch.manual_seed(cfg.seed)
-    model = build_model(cfg, num_base_classes=n_base if cfg.aux_weight else None)
-    val_src = build_episodes(cfg, cfg.val_split, model, query=cfg.eval_query, seed=cfg.eval_seed) if cfg.val_split else None
-    trainer = Trainer(model, train_src, cfg, val_episodes=val_src)
-    if resume and trainer.resume(): print(f"resumed from {trainer.ckpt_path} at step {trainer.step}")
-    t0 = time.time()
-    trainer.fit()
-    results = {"config": asdict(cfg), "train_seconds": round(time.time() - t0, 1), "models": {}}
-    if trainer.rank != 0: return results
-    trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    results["models"][f"{cfg.adapter} (trained)"] = {"trainable": trained, "eval": evaluate_shots(model, cfg, progress=cfg.progress)}
-    if cfg.eval_shuffled:
-        results["models"][f"{cfg.adapter} (trained), query frames shuffled"] = {
-            "trainable": trained, "eval": evaluate_shots(model, cfg, progress=cfg.progress, shuffle_frames=True)}
-    if cfg.compare_with:
-        base = build_model(cfg, adapter=cfg.compare_with).to(trainer.device)
-        results["models"][f"{cfg.compare_with} (frozen, untrained)"] = {
-            "trainable": 0, "eval": evaluate_shots(base, cfg, progress=cfg.progress)}
-    Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
-    (Path(cfg.out_dir) / "results.json").write_text(json.dumps(results, indent=1, default=str))
-    return results
-
-# %% ../nbs/07_train.ipynb #51
-# benchmark: (base classes, {family: (lr, steps, epoch_steps, decay_epochs, factors, aux_weight)})
-PAPER_RECIPES = {
-    "ssv2_small":  (64, {"vit": (1e-3, 20000, 2000, (4, 6, 8), (0.1, 0.05, 0.01), 0.5),
-                         "resnet": (2e-3, 20000, 2000, (4, 6, 8), (0.1, 0.05, 0.01), 0.5)}),
-    "ssv2_full":   (64, {"vit": (1e-3, 60000, 6000, (4, 6, 8), (0.5, 0.1, 0.05), 2.0),
-                         "resnet": (2e-3, 60000, 6000, (4, 6, 8), (0.5, 0.1, 0.05), 1.0)}),
-    "kinetics100": (64, {"vit": (5e-4, 1500, 150, (4, 6, 8), (0.1, 0.05, 0.01), 0.0),
-                         "resnet": (2e-3, 5000, 500, (2, 5, 8), (0.1, 0.05, 0.01), 1.5)}),
-    "hmdb51":      (31, {"vit": (1e-3, 1500, 150, (5, 7, 9), (0.5, 0.1, 0.05), 2.5),
-                         "resnet": (2e-3, 4000, 400, (4, 6, 8), (0.1, 0.05, 0.01), 2.0)}),
-    "ucf101":      (70, {"vit": (5e-4, 1200, 120, (5, 7, 9), (0.1, 0.05, 0.01), 0.0),
-                         "resnet": (2e-3, 4000, 400, (2, 5, 8), (0.5, 0.1, 0.05), 1.5)}),
-}
-PAPER_BACKBONES = {"vit": "vit_base_patch16_clip_quickgelu_224.openai", "resnet": "resnet50.tv_in1k"}
-
-def paper_preset(benchmark: str, family: str) -> dict:
-    "The authors' recipe for `benchmark` with the ViT-B/16 (`'vit'`) or ResNet-50 (`'resnet'`) backbone."
-    if benchmark not in PAPER_RECIPES: raise ValueError(f"unknown benchmark {benchmark!r}; known: {sorted(PAPER_RECIPES)}")
-    if family not in PAPER_BACKBONES: raise ValueError(f"family must be 'vit' or 'resnet', got {family!r}")
-    n_base, rec = PAPER_RECIPES[benchmark]
-    lr, steps, epoch, at, factors, aux = rec[family]
-    return dict(backbone=PAPER_BACKBONES[family], pretrained=True, adapter="d2st", num_frames=8, img_size=224, resize=256,
-                layout="benchmark", benchmark=benchmark, train_split="train", val_split=None, eval_split="test",
-                num_base_classes=n_base, way=5, shot=1, query=1, eval_shots=(1, 5), eval_query=1, eval_episodes=10000,
-                steps=steps, tasks_per_step=2, optimizer="adam", lr=lr, weight_decay=5e-4, warmup_steps=epoch,
-                warmup_start=0.2, schedule="step", decay_steps=tuple(e * epoch for e in at), decay_factors=factors,
-                aux_weight=aux, amp="auto", seed=18, out_dir=f"runs/{benchmark}_{family}")
-
-PRESETS = {f"{b}_{f}": paper_preset(b, f) for b in PAPER_RECIPES for f in PAPER_BACKBONES}
-# The main job: the bundled image model on the synthetic videos, minutes on a laptop CPU. Its logit scale 0.1
-# keeps the features from collapsing early on (see "Temperature" below).
-PRESETS["demo"] = dict(backbone=BUNDLED, adapter="d2st", num_frames=8, layout="folders", train_split="train",
-                       val_split=None, eval_split="test", way=5, shot=1, query=2, eval_shots=(1, 5), eval_query=3,
-                       eval_episodes=100, steps=200, tasks_per_step=2, optimizer="adamw", lr=1e-3, weight_decay=1e-4,
-                       warmup_steps=20, schedule="cosine", aux_weight=0.5, logit_scale=0.1, amp="auto", workers=1,
-                       ckpt_every=20, compare_with="none", eval_shuffled=True, cache_videos=True, seed=0, out_dir="runs/demo")
-
-def config_for(preset: str | None = None, config_file: str | None = None, **overrides) -> TrainConfig:
-    "A `TrainConfig`: the defaults, then the preset, then a JSON config file, then `overrides` (later wins)."
-    d = {}
-    if preset:
-        if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; known: {sorted(PRESETS)}")
-        d.update(PRESETS[preset])
-    if config_file:
-        p = Path(config_file)
-        if not p.is_file(): raise FileNotFoundError(f"config file not found: {p}")
-        try: d.update(json.loads(p.read_text()))
-        except json.JSONDecodeError as e: raise ValueError(f"config file {p} is not valid JSON: {e}") from e
-    d.update(overrides)
-    return TrainConfig.from_dict(d)
-
-# %% ../nbs/07_train.ipynb #54
-_OPTIONAL_TYPES = {"clip_grad": float, "resize": int, "num_base_classes": int}
-_TUPLE_TYPES = {"decay_factors": float}
-
-def _config_parser(prog: str, description: str):
-    import argparse
-    ap = argparse.ArgumentParser(prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset (the paper's recipe per benchmark, or 'demo')")
-    ap.add_argument("--config", help="a JSON file of config values (over the preset)")
-    ap.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
-    ap.add_argument("--debug", action="store_true", help="on an error, show the full traceback instead of one message")
-    cfg_args = ap.add_argument_group("config values (over the preset and the file)")
-    for f in fields(TrainConfig):
-        flag, default = "--" + f.name.replace("_", "-"), f.default if f.default is not MISSING else f.default_factory()
-        kw = dict(dest=f.name, default=argparse.SUPPRESS, help=f"default {default!r}")
-        if isinstance(default, bool): kw["action"] = argparse.BooleanOptionalAction
-        elif isinstance(default, tuple): kw.update(nargs="*", type=_TUPLE_TYPES.get(f.name, int))
-        elif isinstance(default, dict): kw["type"] = json.loads; kw["help"] += " (JSON)"
-        elif default is None: kw["type"] = _OPTIONAL_TYPES.get(f.name, str)
-        else: kw["type"] = type(default)
-        cfg_args.add_argument(flag, **kw)
-    return ap
-
-def _resolve(args) -> TrainConfig:
-    over = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
-    return config_for(args.preset, args.config, **over)
-
-def error_message(e: BaseException) -> str:
-    "One line for an error: its own last line (a DataLoader worker's error carries the worker's traceback in front)."
-    lines = [l for l in str(e).splitlines() if l.strip()] or [type(e).__name__]
-    last = lines[-1]
-    if len(lines) > 1 and ": " in last and last.split(": ", 1)[0].rsplit(".", 1)[-1].endswith(("Error", "Exception")):
-        last = last.split(": ", 1)[1]                                           # "d2st_nb.data.VideoReadError: …" → "…"
-    return last
-
-def cli_hint(e: BaseException) -> str:
-    "What to do about an error at the command line."
-    from d2st_nb.data import VideoReadError
-    if isinstance(e, VideoReadError) or "VideoReadError" in str(e):
-        return ("a video cannot be read: re-encode or remove it, list every bad file with `d2st-data check DATA_ROOT`, "
-                "or pass --skip-bad to skip (and log) unreadable videos")
-    if isinstance(e, FileNotFoundError): return "check the path (--data-root, --config, --checkpoint, --out-dir)"
-    if "checkpoint" in str(e): return "give a checkpoint written by d2st-train (RUN/last.pt), or start afresh without --resume"
-    return "see --help for the accepted values"
-
-def run_cli(prog: str, debug: bool, fn) -> int:
-    "Run a command's body: an error ends it with one message (what, where, the way out) and exit status 1; `debug` re-raises."
-    try: return fn()
-    except KeyboardInterrupt: print(f"{prog}: interrupted", file=sys.stderr); return 130
-    except Exception as e:
-        if debug: raise
-        print(f"{prog}: error: {error_message(e)}\n{prog}: {cli_hint(e)} (--debug shows the traceback)", file=sys.stderr)
-        return 1
-
-def train_cli(argv=None) -> int:
-    "`d2st-train`: meta-train the adapters, evaluate, and print the results table."
-    ap = _config_parser("d2st-train", "Meta-train D²ST-Adapter (or another adapter) on a few-shot video benchmark.")
-    ap.add_argument("--resume", action="store_true", help="continue from OUT_DIR/last.pt when it exists")
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    return run_cli("d2st-train", args.debug, lambda: _train(args))
-
-def _train(args) -> int:
-    cfg = _resolve(args)
-    if args.print_config: print(json.dumps(asdict(cfg), indent=1)); return 0
-    print(f"training {cfg.adapter} on {cfg.backbone} · {cfg.way}-way {cfg.shot}-shot · {cfg.steps} steps × "
-          f"{cfg.tasks_per_step} tasks · device {pick_device(cfg.device)} · out {cfg.out_dir}", flush=True)
-    res = run_training(cfg, resume=args.resume)
-    if res["models"]:
-        print(f"\ntrained in {res['train_seconds']:.0f} s; {cfg.eval_episodes} test episodes of {cfg.eval_query} queries per class "
-              f"on '{cfg.eval_split}' (mean ± 95% CI, %):\n" + results_table(res["models"]))
-        print(f"results: {Path(cfg.out_dir) / 'results.json'}")
-    return 0
-
-def eval_cli(argv=None) -> int:
-    "`d2st-eval`: evaluate a trained checkpoint (or an untrained model, e.g. `--adapter none`) at each shot."
-    ap = _config_parser("d2st-eval", "Evaluate a few-shot video model: N-way K-shot accuracy ± 95% CI.")
-    ap.add_argument("--checkpoint", help="a training checkpoint (RUN/last.pt); its config is the starting point")
-    ap.add_argument("--json", help="also write the results to this JSON file")
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    return run_cli("d2st-eval", args.debug, lambda: _eval(args))
-
-def _eval(args) -> int:
-    state = None
-    if args.checkpoint:
-        state = read_checkpoint(args.checkpoint)
-        base = {k: v for k, v in (state.get("config") or {}).items() if k in {f.name for f in fields(TrainConfig)}}
-        over = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
-        cfg = config_for(args.preset, args.config, **{**base, **over})
-    else: cfg = _resolve(args)
-    if args.print_config: print(json.dumps(asdict(cfg), indent=1)); return 0
-    model = build_model(cfg)
-    if state is not None:
-        n_aux = state["model"].get("aux_head.weight")
-        if n_aux is not None: model = build_model(cfg, num_base_classes=n_aux.shape[0])
-        load_training_checkpoint(args.checkpoint, model)
-    model.to(pick_device(cfg.device))
-    name = f"{cfg.adapter} ({'trained' if state is not None else 'untrained'})"
-    res = {name: {"trainable": sum(p.numel() for p in model.parameters() if p.requires_grad) if state is not None else 0,
-                  "eval": evaluate_shots(model, cfg, progress=cfg.progress)}}
-    print(results_table(res))
-    if args.json: Path(args.json).write_text(json.dumps(res, indent=1))
-    return 0
-
 # %% ../nbs/07_train.ipynb #60
-if __name__ == "__main__" and "__file__" in globals():   # `python -m d2st_nb.train` (not when a notebook runs this cell)
+_MOVED = ('BUNDLED', 'build_model', 'data_root', 'build_episodes', 'evaluate_shots', 'results_table', 'run_training', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'paper_preset', 'PRESETS', 'config_for', 'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli')
+
+def __getattr__(name: str):
+    "The recipes and the command line live in `d2st_nb.recipes` (lesson 08); `from d2st_nb.train import config_for` still works."
+    if name in _MOVED:
+        from d2st_nb import recipes          # on first use: recipes imports this module at its top
+        return getattr(recipes, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+if __name__ == "__main__" and "__file__" in globals():   # `python -m d2st_nb.train` is `python -m d2st_nb.recipes`
+    from d2st_nb.recipes import train_cli
     raise SystemExit(train_cli())

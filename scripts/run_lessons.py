@@ -5,7 +5,7 @@ tables and printed results) and a reader on GitHub, in Colab before running, or 
     .venv/bin/python scripts/run_lessons.py                  # every notebook in nbs/ (lessons, index, method)
     .venv/bin/python scripts/run_lessons.py 05_*.ipynb       # only some (globs relative to nbs/, or paths)
 
-Run the main job first (`bash scripts/main.sh`): lesson 08 then draws the trained demo model of `runs/demo/`
+Run the main job first (`bash scripts/main.sh`): lesson 09 then draws the trained demo model of `runs/demo/`
 (without it, the lesson trains a short run of its own). Each notebook runs top to bottom in a fresh kernel of
 this Python, in its own folder, skipping the cells `nbdev_test` skips (settings.ini's `tst_flags`); figures
 are drawn at `--dpi` (default 60) to keep every notebook small; then the outputs are copied back into the

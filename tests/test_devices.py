@@ -19,6 +19,7 @@ import torch
 import torch.nn as nn
 
 import d2st_nb.train as T
+import d2st_nb.recipes as R   # the recipes and the command line (lesson 08); to_device and evaluate stay in T
 from d2st_nb.backbones import VideoModel
 
 TINY = ["--preset", "demo", "--way", "3", "--query", "1", "--num-frames", "4", "--eval-shots", "1", "--eval-episodes",
@@ -72,10 +73,10 @@ class PretendCuda:
 
 @pytest.mark.filterwarnings("ignore")
 def test_training_and_its_evaluations_run_on_the_configured_device(tmp_path):
-    cfg = T.config_for("demo", way=3, query=1, num_frames=4, eval_shots=(1,), eval_episodes=1, eval_query=1, workers=0,
+    cfg = R.config_for("demo", way=3, query=1, num_frames=4, eval_shots=(1,), eval_episodes=1, eval_query=1, workers=0,
                        progress=False, device="cuda", steps=2, out_dir=str(tmp_path), compare_with="none", eval_shuffled=True)
     with PretendCuda() as rec:
-        res = T.run_training(cfg)
+        res = R.run_training(cfg)
     rec.check()
     assert len(res["models"]) == 3          # trained, trained with shuffled frames, frozen: each forward was checked
 
@@ -83,14 +84,14 @@ def test_training_and_its_evaluations_run_on_the_configured_device(tmp_path):
 @pytest.mark.filterwarnings("ignore")
 def test_d2st_eval_runs_on_the_configured_device(tmp_path):
     with PretendCuda() as rec:
-        assert T.eval_cli([*TINY, "--adapter", "none", "--debug"]) == 0
+        assert R.eval_cli([*TINY, "--adapter", "none", "--debug"]) == 0
     rec.check()
 
 
 @pytest.mark.filterwarnings("ignore")
 def test_ablation_frozen_row_runs_on_the_configured_device(tmp_path):
     from d2st_nb.ablation import run_ablation
-    base = T.config_for("demo", way=3, query=1, num_frames=4, eval_shots=(1,), eval_episodes=1, eval_query=1, workers=0,
+    base = R.config_for("demo", way=3, query=1, num_frames=4, eval_shots=(1,), eval_episodes=1, eval_query=1, workers=0,
                         progress=False, device="cuda", steps=1)
     with PretendCuda() as rec:
         out = run_ablation(base, variants=("none",), seeds=(0,), out_dir=str(tmp_path), verbose=False)
@@ -100,7 +101,7 @@ def test_ablation_frozen_row_runs_on_the_configured_device(tmp_path):
 
 def test_pretend_cuda_catches_an_unmoved_model():
     "The check itself: a model that was never moved fails."
-    m = T.build_model(T.config_for("demo", num_frames=4), adapter="none")
+    m = R.build_model(R.config_for("demo", num_frames=4), adapter="none")
     x = torch.zeros(1, 4, 3, 64, 64)
     with PretendCuda():
         with pytest.raises(AssertionError, match="not moved"):
