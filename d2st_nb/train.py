@@ -285,7 +285,7 @@ def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str
     accs, cache = [], {}
     it = episode_loader(source, range(start, start + episodes), workers, device)
     if progress: it = show_progress(it, total=episodes, label="evaluating ")
-    for i, ep in zip(range(start, start + episodes), it):
+    for ep, i in zip(it, range(start, start + episodes)):   # the loader first: its progress reaches 100 %
         if shuffle_frames: ep = shuffle_query_frames(ep, seed=i)
         if cache_features:
             videos = torch.cat([ep["support"], ep["query"]])                        # v t 3 h w
