@@ -9,10 +9,42 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
-from .attention import DeformableSTAttention, DSTASettings, ChannelNorm, PAPER_SETTINGS
+from .attention import DeformableSTAttention, DSTASettings, ChannelNorm, PAPER_SETTINGS, dsta_plain
+from .fast import (down_gelu, up_gelu_residual, map_down, map_up_residual, depthwise_conv3d,
+                          residual_mean)   # the fast forms: lesson 11
 
 # %% auto #0
-__all__ = ['ADAPTER_KINDS', 'Adapter', 'PlainMix', 'ConvMix', 'D2STMix', 'DepthwiseConv3d', 'make_adapter', 'num_params']
+__all__ = ['ADAPTER_KINDS', 'adapter_plain', 'Adapter', 'DepthwiseConv3d', 'PlainMix', 'ConvMix', 'D2STMix', 'make_adapter',
+           'set_fused', 'num_params']
+
+# %% ../nbs/02_adapter.ipynb #04fd80e6
+def adapter_plain(a, x):
+    """The D²ST adapter `a` (from `make_adapter`) on `x` by its equation, in plain PyTorch ops with autograd's own backward:
+    `x` `(b t) (p + h w) c` (token form) or `(b t) c h w` (map form). The reference for both forms."""
+    t, mix = a.num_frames, a.mixer
+    if a.form == "tokens":                                                # x: (b t) (p + h w) c
+        p = a.num_prefix_tokens
+        h, w = a.grid_size or (math.isqrt(x.shape[1] - p),) * 2         # the patch grid
+        z = F.gelu(F.linear(x, a.down.weight, a.down.bias))               # GELU after down
+        vol = rearrange(z[:, p:], "(b t) (h w) c -> b c t h w", t=t, h=h)
+        pre = rearrange(z[:, :p], "(b t) p c -> b t p c", t=t) if p else None
+    else:                                                                 # x: (b t) c h w
+        z = F.conv2d(x, a.down.weight[:, :, None, None], a.down.bias)    # no GELU in the map form
+        vol, pre = rearrange(z, "(b t) c h w -> b c t h w", t=t), None
+    pe = mix.pos_embed
+    vol = vol + F.conv3d(vol, pe.weight, pe.bias, padding=pe.padding, groups=vol.shape[1])   # x + PE(x)
+    outs = []
+    for name in mix.pathways:                                           # x + DSTA(LN(x)) per pathway
+        ln, attn = getattr(mix, f"{name[0]}_ln"), getattr(mix, f"{name[0]}_attn")
+        o, po = dsta_plain(attn, ln(vol), None if pre is None else ln.norm(pre))
+        outs.append((vol + o, None if pre is None else pre + po))
+    vol = F.gelu(sum(o for o, _ in outs) / len(outs))                   # GELU(mean of the pathways)
+    if a.form == "maps":
+        vol = rearrange(vol, "b c t h w -> (b t) c h w")
+        return x + F.conv2d(vol, a.up.weight[:, :, None, None], a.up.bias)        # no GELU after up
+    pre = F.gelu(sum(po for _, po in outs) / len(outs))
+    z = torch.cat([rearrange(pre, "b t p c -> (b t) p c"), rearrange(vol, "b c t h w -> (b t) (h w) c")], 1)
+    return x + F.gelu(F.linear(z, a.up.weight, a.up.bias))              # GELU after up
 
 # %% ../nbs/02_adapter.ipynb #8
 class Adapter(nn.Module):
@@ -21,7 +53,8 @@ class Adapter(nn.Module):
     `form='tokens'` (ViT): input `(b t) (p + h w) c` with `p` prefix tokens; Linear down/up, each followed by GELU.
     `form='maps'` (CNN): input `(b t) c h w`; down/up are 1×1×1 projections with no activation.
     `mixer` maps `(x (b, c', t, h, w), prefix (b, t, p, c') | None)` to the same.
-    `fused`: the token form's down/up run as the fused operations above (`False`: plain PyTorch ops, same numbers)."""
+    `fused`: run this adapter and its mixer the fast way of lesson 11 (`False`: plain PyTorch ops; the same numbers,
+    and a second backward through one forward works). Sets the flag on every part (`set_fused`)."""
     def __init__(self, dim: int, hidden: int, mixer: nn.Module, num_frames: int, form: str = "tokens",
                  num_prefix_tokens: int = 1, grid_size=None, fused: bool = True):
         super().__init__()
@@ -32,6 +65,7 @@ class Adapter(nn.Module):
         self.down, self.mixer, self.up = nn.Linear(dim, hidden), mixer, nn.Linear(hidden, dim)
         self.act = nn.GELU() if form == "tokens" else nn.Identity()
         nn.init.zeros_(self.up.weight); nn.init.zeros_(self.up.bias)
+        set_fused(self, fused)
 
     def _grid(self, n):
         if self.grid_size is not None: return tuple(self.grid_size)
@@ -46,28 +80,43 @@ class Adapter(nn.Module):
             if x.dim() != 3 or x.shape[-1] != self.dim:
                 raise ValueError(f"token form expects (b t, n, {self.dim}), got shape {tuple(x.shape)}")
             h, w = self._grid(x.shape[1] - p)
-            if self.fused: z, skip = _DownGELU.apply(x, self.down.weight, self.down.bias)    # (b t) n c', x
+            if self.fused: z, skip = down_gelu(x, self.down.weight, self.down.bias)            # (b t) n c', x
             else: z, skip = self.act(self.down(x)), x
             pre, patches = z.split([p, h * w], dim=1)               # split, not slices: its backward is one concatenation
             vol, prefix = self.mixer(rearrange(patches, "(b t) (h w) c -> b c t h w", t=t, h=h),
                                      rearrange(pre, "(b t) p c -> b t p c", t=t) if p else None)
             z = rearrange(vol, "b c t h w -> (b t) (h w) c")
             if p: z = torch.cat([rearrange(prefix, "b t p c -> (b t) p c"), z], dim=1)
-            if self.fused: return _UpGELUResidual.apply(z, self.up.weight, self.up.bias, skip)
+            if self.fused: return up_gelu_residual(z, self.up.weight, self.up.bias, skip)
             return skip + self.act(self.up(z))
         if x.dim() != 4 or x.shape[1] != self.dim:
             raise ValueError(f"map form expects (b t, {self.dim}, h, w), got shape {tuple(x.shape)}")
-        # down/up as 1×1 convolutions on the maps as they are: the wide (b t) c h w tensors are never transposed
-        # (only the 4× narrower bottleneck is), and the residual adds two tensors of the same layout.
-        z = F.conv2d(x, self.down.weight[:, :, None, None], self.down.bias)       # (b t) c' h w
-        z = rearrange(z, "(b t) c h w -> b t h w c", t=t).contiguous()            # channels last for the mixer
-        vol, _ = self.mixer(rearrange(z, "b t h w c -> b c t h w"), None)
-        vol = rearrange(vol, "b c t h w -> (b t) c h w").contiguous()
-        return _add_into(F.conv2d(vol, self.up.weight[:, :, None, None], self.up.bias), x)
+        if self.fused:
+            z = map_down(x, self.down.weight, self.down.bias, t)                  # b t h w c': channels last
+            vol, _ = self.mixer(rearrange(z, "b t h w c -> b c t h w"), None)
+            return map_up_residual(vol, self.up.weight, self.up.bias, x)
+        z = F.conv2d(x, self.down.weight[:, :, None, None], self.down.bias)       # (b t) c' h w: a 1×1 convolution
+        vol, _ = self.mixer(rearrange(z, "(b t) c h w -> b c t h w", t=t), None)
+        return x + F.conv2d(rearrange(vol, "b c t h w -> (b t) c h w"), self.up.weight[:, :, None, None], self.up.bias)
 
 # %% ../nbs/02_adapter.ipynb #10
 def _norm_prefix(ln: ChannelNorm, prefix):
     return None if prefix is None else ln.norm(prefix)
+
+def _mean_of_residuals(x, outs, fused: bool):
+    "`mean(x + o for o in outs)` (the fast form: `residual_mean`, lesson 11)."
+    return residual_mean(x, outs) if fused else sum(x + o for o in outs) / len(outs)
+
+class DepthwiseConv3d(nn.Conv3d):
+    """A depthwise, stride-1, 'same'-padded `Conv3d` of `dim` channels (the parameters of `nn.Conv3d`). `fused`: the
+    input gradient is computed as a flipped-kernel depthwise convolution (lesson 11); `False`: `nn.Conv3d`'s own."""
+    def __init__(self, dim: int, kernel_size, padding, fused: bool = True):
+        super().__init__(dim, dim, kernel_size, padding=padding, groups=dim)
+        if any(q > k - 1 for k, q in zip(self.kernel_size, self.padding)):
+            raise ValueError(f"padding {self.padding} must not exceed kernel_size - 1 {self.kernel_size}")
+        self.fused = fused
+    def forward(self, x):
+        return depthwise_conv3d(x, self.weight, self.bias, self.padding) if self.fused else super().forward(x)
 
 class PlainMix(nn.Module):
     "No mixing; a GELU in the map form (the token form already has one after `down`)."
@@ -82,9 +131,10 @@ class ConvMix(nn.Module):
         super().__init__()
         self.norms = nn.ModuleList(ChannelNorm(dim) for _ in kernels)
         self.convs = nn.ModuleList(DepthwiseConv3d(dim, k, tuple(s // 2 for s in k)) for k in kernels)
-        self.act = nn.GELU()
+        self.act, self.fused = nn.GELU(), True
     def forward(self, x, prefix=None):
-        return self.act(_residual_mean(x, [conv(ln(x)) for ln, conv in zip(self.norms, self.convs)])), prefix
+        outs = [conv(ln(x)) for ln, conv in zip(self.norms, self.convs)]
+        return self.act(_mean_of_residuals(x, outs, self.fused)), prefix
 
 class D2STMix(nn.Module):
     """D²ST mixing: `x + PE(x)`, then pre-norm residual DSTA pathways (spatial `s_*`, temporal `t_*`), averaged, then GELU.
@@ -98,7 +148,7 @@ class D2STMix(nn.Module):
         for name in self.pathways:
             setattr(self, f"{name[0]}_ln", ChannelNorm(dim))
             setattr(self, f"{name[0]}_attn", DeformableSTAttention(dim, settings.groups, getattr(settings, name), map_size))
-        self.act = nn.GELU()
+        self.act, self.fused = nn.GELU(), True
 
     def forward(self, x, prefix=None, return_details: bool = False):
         x = x + self.pos_embed(x)
@@ -108,102 +158,9 @@ class D2STMix(nn.Module):
             res = attn(ln(x), _norm_prefix(ln, prefix), return_details=return_details)
             outs.append(res[0]); pres.append(res[1])
             if return_details: details[name] = res[2]
-        x = self.act(_residual_mean(x, outs))                  # mean of the pre-norm residuals x + DSTA(LN(x))
-        prefix = self.act(_residual_mean(prefix, pres)) if prefix is not None else None
+        x = self.act(_mean_of_residuals(x, outs, self.fused))  # mean of the pre-norm residuals x + DSTA(LN(x))
+        prefix = self.act(_mean_of_residuals(prefix, pres, self.fused)) if prefix is not None else None
         return (x, prefix, details) if return_details else (x, prefix)
-
-# %% ../nbs/02_adapter.ipynb #12
-def _amp_cast(*ts):
-    "Cast tensors to the autocast dtype in force on their device (as autocast does for a matmul); unchanged without autocast."
-    dev = ts[0].device.type
-    try:
-        if not torch.is_autocast_enabled(dev): return ts
-        dt = torch.get_autocast_dtype(dev)
-    except RuntimeError: return ts                                  # a device type autocast does not know (e.g. meta)
-    return tuple(t if t is None else t.to(dt) for t in ts)
-
-def _add_into(y, x):
-    "`y + x`, written into `y` (a fresh temporary) when that keeps the result's dtype."
-    return y.add_(x) if y.dtype == torch.promote_types(y.dtype, x.dtype) else y + x
-
-def _linear_forward(ctx, x, weight, bias):
-    "`x Wᵀ + b` (cast as autocast casts a matmul), saving the input, the weight and the pre-activation for backward."
-    x, weight, bias = _amp_cast(x, weight, bias)
-    u = F.linear(x, weight, bias)
-    ctx.save_for_backward(x, weight, u)
-    return u
-
-def _linear_gelu_backward(ctx, g, g_skip=None):
-    """Gradients `(input, weight, bias)` of `gelu(x Wᵀ + b)` for the output gradient `g`; `g_skip`, when given, is
-    added to the input gradient inside its GEMM. GELU's gradient is written over the saved pre-activation (nothing
-    needs it afterwards), so a second backward through the same forward is refused with a clear message."""
-    if getattr(ctx, "spent", False):
-        raise RuntimeError("the fused adapter's backward ran twice on one forward (retain_graph=True?); "
-                           "it overwrites a saved tensor — set fused=False on the model's Adapter modules for that")
-    ctx.spent = True
-    x, weight, u = ctx.saved_tensors
-    gu = torch.ops.aten.gelu_backward.grad_input(g.to(u.dtype), u, grad_input=u).flatten(0, -2)   # (rows, out)
-    gx = gw = gb = None
-    if ctx.needs_input_grad[0]:
-        gx = (gu @ weight if g_skip is None else
-              torch.addmm(g_skip.flatten(0, -2).to(gu.dtype), gu, weight)).view(x.shape)
-    if ctx.needs_input_grad[1]: gw = gu.t() @ x.flatten(0, -2)
-    if ctx.needs_input_grad[2]: gb = gu.sum(0)
-    return gx, gw, gb
-
-class _DownGELU(torch.autograd.Function):
-    "`(gelu(x Wᵀ + b), x)`: the second output is the residual; its gradient is added inside the input-gradient GEMM."
-    @staticmethod
-    def forward(ctx, x, weight, bias):
-        u = _linear_forward(ctx, x, weight, bias)
-        skip = x.view_as(x)
-        if not ctx.needs_input_grad[0]: ctx.mark_non_differentiable(skip)
-        return F.gelu(u), skip
-    @staticmethod
-    def backward(ctx, g, g_skip): return _linear_gelu_backward(ctx, g, g_skip)
-
-class _UpGELUResidual(torch.autograd.Function):
-    "`residual + gelu(z Wᵀ + b)`; the residual's gradient is the output's, passed on as is."
-    @staticmethod
-    def forward(ctx, z, weight, bias, residual): return _add_into(F.gelu(_linear_forward(ctx, z, weight, bias)), residual)
-    @staticmethod
-    def backward(ctx, g): return (*_linear_gelu_backward(ctx, g), g if ctx.needs_input_grad[3] else None)
-
-class _DepthwiseConv3dFn(torch.autograd.Function):
-    "Depthwise stride-1 `conv3d`; input gradient = depthwise conv of the output gradient with the flipped kernel."
-    @staticmethod
-    def forward(ctx, x, weight, bias, padding):
-        x, weight, bias = _amp_cast(x, weight, bias)
-        ctx.save_for_backward(x, weight); ctx.padding = padding
-        return F.conv3d(x, weight, bias, 1, padding, groups=weight.shape[0])
-    @staticmethod
-    def backward(ctx, g):
-        x, weight = ctx.saved_tensors
-        g, c, p = g.to(x.dtype), weight.shape[0], list(ctx.padding)
-        gx = gw = gb = None
-        if ctx.needs_input_grad[0]:
-            flip_pad = tuple(k - 1 - q for k, q in zip(weight.shape[2:], p))
-            gx = F.conv3d(g, weight.flip(2, 3, 4), None, 1, flip_pad, groups=c)
-        if ctx.needs_input_grad[1]:
-            gw = torch.ops.aten.convolution_backward(g, x, weight, None, [1, 1, 1], p, [1, 1, 1], False, [0, 0, 0], c,
-                                                     [False, True, False])[1]
-        if ctx.needs_input_grad[2]: gb = g.sum((0, 2, 3, 4))
-        return gx, gw, gb, None
-
-class DepthwiseConv3d(nn.Conv3d):
-    "A depthwise, stride-1, 'same'-padded `Conv3d` (`dim` channels) with the fast backward above; the same parameters as `nn.Conv3d`."
-    def __init__(self, dim: int, kernel_size, padding):
-        super().__init__(dim, dim, kernel_size, padding=padding, groups=dim)
-        if any(q > k - 1 for k, q in zip(self.kernel_size, self.padding)):
-            raise ValueError(f"padding {self.padding} must not exceed kernel_size - 1 {self.kernel_size}")
-    def forward(self, x): return _DepthwiseConv3dFn.apply(x, self.weight, self.bias, self.padding)
-
-def _residual_mean(x, outs):
-    "`mean(x + o for o in outs)` as `x + mean(outs)`, in one fresh tensor."
-    if len(outs) == 1: return x + outs[0]
-    acc = outs[0] + outs[1]
-    for o in outs[2:]: acc = acc.add_(o)
-    return _add_into(acc.mul_(1 / len(outs)), x)
 
 # %% ../nbs/02_adapter.ipynb #16
 ADAPTER_KINDS = ("d2st", "d2st_spatial", "d2st_temporal", "dst_conv", "st_conv", "plain")
@@ -226,6 +183,13 @@ def make_adapter(kind: str, dim: int, num_frames: int = 8, form: str = "tokens",
     elif kind == "plain": mixer = PlainMix(form)
     else: raise ValueError(f"unknown adapter kind {kind!r}; choose from {ADAPTER_KINDS}")
     return Adapter(dim, hidden, mixer, num_frames, form, num_prefix_tokens, grid_size, fused)
+
+def set_fused(module: nn.Module, fused: bool = True) -> nn.Module:
+    """Run every part of `module` that has a fast form (adapters, their mixers, DSTA, depthwise convolutions) the fast
+    way of lesson 11 (`True`) or as plain PyTorch ops (`False`: e.g. for a second backward through one forward)."""
+    for m in module.modules():
+        if isinstance(m, (Adapter, ConvMix, D2STMix, DeformableSTAttention, DepthwiseConv3d)): m.fused = fused
+    return module
 
 def num_params(module: nn.Module, trainable_only: bool = False) -> int:
     "Number of parameters of `module` (only those with `requires_grad` if `trainable_only`)."

@@ -11,10 +11,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
 from .sampling import reference_lattice, bound_offsets, sample_volume
+from .fast import dsta_fast   # the fast form of DSTA: lesson 11
 
 # %% auto #0
 __all__ = ['PAPER_SETTINGS', 'clamp_kernel', 'lattice_size', 'ClampedConv3d', 'Window', 'DSTASettings', 'ChannelNorm',
-           'offset_network', 'DeformableSTAttention', 'full_st_attention', 'attention_cost']
+           'offset_network', 'dsta_plain', 'DeformableSTAttention', 'full_st_attention', 'attention_cost']
 
 # %% ../nbs/01_attention.ipynb #8
 def clamp_kernel(kernel, size) -> tuple:
@@ -28,15 +29,14 @@ def lattice_size(size, kernel, stride) -> tuple:
 
 class ClampedConv3d(nn.Conv3d):
     """A `Conv3d` (no padding) whose kernel is clamped to the input when the input is smaller along an axis:
-    the centre crop of the weight is used there, so a model built for one map size runs on a smaller one.
-    `repeat=r`: the input holds `r` stacks of `in_channels` channels, each convolved with the same weights."""
-    def forward(self, x, repeat: int = 1):
-        k = clamp_kernel(self.kernel_size, x.shape[2:])
-        w, b = self.weight, self.bias
-        for ax, (kk, full) in enumerate(zip(k, self.kernel_size)):
+    the centre crop of the weight is used there, so a model built for one map size runs on a smaller one."""
+    def clamped(self, size):
+        "The weight (centre-cropped where the kernel exceeds the `(T, H, W)` map `size`) and the bias."
+        w = self.weight
+        for ax, (kk, full) in enumerate(zip(clamp_kernel(self.kernel_size, size), self.kernel_size)):
             if kk != full: w = w.narrow(2 + ax, (full - kk) // 2, kk)
-        if repeat > 1: w, b = w.repeat(repeat, 1, 1, 1, 1), (None if b is None else b.repeat(repeat))
-        return F.conv3d(x, w, b, self.stride, 0, self.dilation, self.groups * repeat)
+        return w, self.bias
+    def forward(self, x): return F.conv3d(x, *self.clamped(x.shape[2:]), self.stride, 0, self.dilation, self.groups)
 
 # %% ../nbs/01_attention.ipynb #11
 @dataclass(frozen=True)
@@ -78,6 +78,40 @@ def offset_network(channels: int, window: Window) -> nn.Sequential:
         ChannelNorm(channels), nn.GELU(),
         nn.Conv3d(channels, 3, 1, bias=False))
 
+# %% ../nbs/01_attention.ipynb #37032618
+def dsta_plain(attn, x, prefix=None, return_details: bool = False):
+    """DSTA step by step, in plain PyTorch, with the weights of `attn` (a `DeformableSTAttention`): `x` `(b, c, t, h, w)`,
+    `prefix` `(b, t, p, c)` or None → `(out, prefix_out)` of the same shapes; with `return_details` also a dict of the
+    sampling `points` `(b, g, tp, hp, wp, 3)` and the attention weights `attn` `(b, g, m, n)`. The reference that the
+    fast form (lesson 11), the tests and `scripts/bench_adapter.py` compare with."""
+    b, c, t, h, w = x.shape
+    g, d = attn.groups, attn.head_dim
+    q = attn.proj_q(x.permute(0, 2, 3, 4, 1))                                   # b t h w c: a query for every token
+    sampled, points = [], []
+    for i in range(g):                                                          # per group: offsets → points → samples
+        raw = attn.conv_offset(q[..., i * d:(i + 1) * d].permute(0, 4, 1, 2, 3))  # b 3 tp hp wp
+        lat = raw.shape[2:]
+        pos = reference_lattice(lat, attn.align, x.device, x.dtype) + bound_offsets(raw.permute(0, 2, 3, 4, 1), lat)
+        points.append(pos)                                                      # b tp hp wp 3
+        sampled.append(sample_volume(x[:, i * d:(i + 1) * d], pos).flatten(2))  # b d n: this group's channels
+    sampled = torch.cat(sampled, 1).transpose(1, 2)                             # b n c
+    k, v = attn.proj_k(sampled), attn.proj_v(sampled)                           # b n c
+    queries = q.reshape(b, t, h * w, c)                                         # b t (h w) c
+    if prefix is not None: queries = torch.cat([attn.proj_q(prefix), queries], 2)  # b t (p + h w) c
+    queries = queries.reshape(b, -1, c)                                         # b m c
+    heads, weights = [], []
+    for i in range(g):                                                          # per head: softmax(q kᵀ / √d) v
+        qh, kh, vh = (z[..., i * d:(i + 1) * d] for z in (queries, k, v))
+        weights.append((qh @ kh.transpose(1, 2) / math.sqrt(d)).softmax(-1))    # b m n
+        heads.append(weights[-1] @ vh)                                          # b m d
+    out = attn.proj_out(torch.cat(heads, -1)).reshape(b, t, -1, c)             # b t (p + h w) c
+    p = 0 if prefix is None else prefix.shape[2]
+    patches = out[:, :, p:].reshape(b, t, h, w, c).permute(0, 4, 1, 2, 3)      # b c t h w
+    pre_out = out[:, :, :p] if prefix is not None else None
+    if return_details: return patches, pre_out, {"points": torch.stack(points, 1), "attn": torch.stack(weights, 1)}
+    return patches, pre_out
+
+
 # %% ../nbs/01_attention.ipynb #17
 class DeformableSTAttention(nn.Module):
     """Deformable Spatio-Temporal Attention (the paper): every query attends to `n = Tp·Hp·Wp` points sampled
@@ -85,47 +119,16 @@ class DeformableSTAttention(nn.Module):
 
     `window` (kernel, stride of the offset network) sets the lattice; `map_size` (T, H, W), when known, clamps
     the kernel at construction (otherwise it is clamped at run time). `align` is the reference lattice's
-    alignment (`'centres'` as in the paper)."""
-    def __init__(self, dim: int, groups: int, window: Window, map_size=None, align: str = "centres"):
+    alignment (`'centres'` as in the paper). `fused` (default): compute it the fast way of lesson 11
+    (`d2st_nb.fast.dsta_fast`); `False`: `dsta_plain`. Both give the same numbers."""
+    def __init__(self, dim: int, groups: int, window: Window, map_size=None, align: str = "centres", fused: bool = True):
         super().__init__()
         if dim % groups: raise ValueError(f"dim {dim} is not divisible by groups {groups}")
         if map_size is not None: window = Window(clamp_kernel(window.kernel, map_size), window.stride)
-        self.dim, self.groups, self.window, self.align = dim, groups, window, align
+        self.dim, self.groups, self.window, self.align, self.fused = dim, groups, window, align, fused
         self.head_dim = dim // groups
         self.conv_offset = offset_network(self.head_dim, window)
         self.proj_q, self.proj_k, self.proj_v, self.proj_out = (nn.Linear(dim, dim) for _ in range(4))
-
-    def sampling_points(self, q):
-        "Queries `q` `(b, t, h, w, c)` → sampling positions `(b, g, Tp, Hp, Wp, 3)` in normalised `(t, h, w)`."
-        dw, ln, act, pw = self.conv_offset                            # the offset network, run on every group at once
-        y = dw(rearrange(q, "b t h w c -> b c t h w"), repeat=self.groups)                 # b (g c) tp hp wp
-        y = act(ln.norm(rearrange(y, "b (g c) t h w -> b g t h w c", g=self.groups)))
-        raw = y @ pw.weight.flatten(1).t()                                                 # b g tp hp wp 3
-        lat = raw.shape[2:5]
-        return reference_lattice(lat, self.align, raw.device, raw.dtype) + bound_offsets(raw, lat)
-
-    def weights(self, q, k):
-        """Attention weights `(b, m, g, n)` of queries `q` `(b, m, c)` on keys `k` `(b, n, c)`: softmax over `n` of
-        `q_h k_hᵀ / √d` per head. A head is a block of `d` columns, read in place (no copy to a heads-first layout)."""
-        k = k * self.head_dim ** -0.5
-        return torch.stack([qh @ kh.transpose(1, 2) for qh, kh in zip(q.split(self.head_dim, -1), k.split(self.head_dim, -1))],
-                           dim=2).softmax(-1)
-
-    def attend(self, q, k, v, return_weights: bool = False):
-        """Multi-head attention of queries `q` `(b, m, c)` on the sampled keys and values `k`, `v` `(b, n, c)`, then
-        `proj_out` → `(b, m, c)`, and the weights `(b, m, g, n)` (or None unless asked for).
-        The output projection is linear, so it can act on the `n` values before the weighted sum instead of on the
-        `m` results after it (`W (A V) = A (V W)`): `m·g·n·c` multiply-adds instead of `m·n·c + m·c·c` — cheaper
-        whenever `g·n < c` (every paper setting but ResNet-50's layer1). Otherwise (many keys) a fused
-        `scaled_dot_product_attention` never holds the `m × n` weights."""
-        g, n = self.groups, k.shape[1]
-        if g * n < self.dim:
-            attn = self.weights(q, k)
-            vo = rearrange(v, "b n (g d) -> b g n d", g=g) @ rearrange(self.proj_out.weight, "c (g d) -> g d c", g=g)
-            return torch.baddbmm(self.proj_out.bias, attn.flatten(2), vo.flatten(1, 2)), attn  # (b m (g n)) @ (b (g n) c)
-        qh, kh, vh = (rearrange(z, "b m (g d) -> b g m d", g=g) for z in (q, k, v))
-        out = self.proj_out(rearrange(F.scaled_dot_product_attention(qh, kh, vh), "b g m d -> b m (g d)"))
-        return out, (self.weights(q, k) if return_weights else None)
 
     def forward(self, x, prefix=None, return_details: bool = False):
         """`x` `(b, c, t, h, w)`; `prefix` `(b, t, p, c)` or None. Returns `(out, prefix_out)` of the same shapes
@@ -133,24 +136,8 @@ class DeformableSTAttention(nn.Module):
         and `attn` `(b, g, queries, n)` (queries ordered `t (p + h w)`)."""
         if x.dim() != 5 or x.shape[1] != self.dim:
             raise ValueError(f"x must be (b, {self.dim}, t, h, w), got shape {tuple(x.shape)}")
-        b, c, t, h, w = x.shape
-        g = self.groups
-        q = self.proj_q(rearrange(x, "b c t h w -> b t h w c"))                       # b t h w c
-        pos = self.sampling_points(q)                                                  # b g tp hp wp 3
-        sampled = sample_volume(rearrange(x, "b (g c) t h w -> (b g) c t h w", g=g),
-                                rearrange(pos, "b g tp hp wp p -> (b g) tp hp wp p"))  # (b g) c tp hp wp
-        sampled = rearrange(sampled, "(b g) c tp hp wp -> b (tp hp wp) (g c)", g=g)   # b n c
-        k, v = self.proj_k(sampled), self.proj_v(sampled)
-        npre = 0 if prefix is None else prefix.shape[2]
-        if prefix is not None:
-            q = torch.cat([self.proj_q(prefix), rearrange(q, "b t h w c -> b t (h w) c")], dim=2)  # b t (p hw) c
-        out, attn = self.attend(q.reshape(b, -1, c), k, v, return_weights=return_details)  # b m c, b m g n | None
-        out = rearrange(out, "b (t s) c -> b t s c", t=t)                               # b t (p h w) c
-        pre_out, patches = out.split([npre, h * w], dim=2)       # split, not slices: its backward is one concatenation
-        patches = rearrange(patches, "b t (h w) c -> b c t h w", h=h)
-        pre_out = pre_out if prefix is not None else None
-        if return_details: return patches, pre_out, {"points": pos, "attn": rearrange(attn, "b m g n -> b g m n")}
-        return patches, pre_out
+        return (dsta_fast if self.fused else dsta_plain)(self, x, prefix, return_details)
+
 
 # %% ../nbs/01_attention.ipynb #24
 def full_st_attention(attn: DeformableSTAttention, x, prefix=None):

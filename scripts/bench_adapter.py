@@ -1,8 +1,8 @@
-"""Speed and memory of the D²ST-Adapter: the library's implementation against a literal one.
+"""Speed and memory of the D²ST-Adapter: the library's implementation against its plain form.
 
-The literal implementation below follows the paper's adapter and DSTA line by line (a loop over offset groups, explicit softmax
-attention, the class token as its own attention call, layout copies where the text implies them) and reads its
-weights from the library's module, so both compute the same function. For each shape — ViT-B/16 (T = 8, 14×14
+The plain form is the library's own reference, `d2st_nb.adapter.adapter_plain` with `d2st_nb.attention.dsta_plain`
+(lessons 01–02: the equations in standard PyTorch ops, a loop over offset groups and heads, autograd's own backward);
+it reads its weights from the library's module, so both compute the same function — the one the lessons test. For each shape — ViT-B/16 (T = 8, 14×14
 patches + class token, C = 768, 80 frames = one 5-way 1-shot episode) and each ResNet-50 stage at 224 px — it
 measures forward+backward time (median of --repeats) and peak memory, checks the outputs and input gradients
 agree, and reports the adapter's cost relative to the frozen ViT-B/16 block it follows.
@@ -25,71 +25,8 @@ import torch
 import torch.nn.functional as F
 from einops import rearrange
 
-from d2st_nb.adapter import make_adapter
+from d2st_nb.adapter import make_adapter, adapter_plain   # adapter_plain: lessons 01–02's plain forms, the reference
 from d2st_nb.attention import PAPER_SETTINGS
-
-# ---------------------------------------------------------------- the literal implementation (the baseline)
-def literal_dsta(attn, x, cls=None):
-    """DSTA as the paper describes it, literally. x: (B, C', T, H, W); cls: (B, T, C') class tokens or None."""
-    B, C, T, H, W = x.shape
-    G = attn.groups
-    d = C // G
-    xt = x.permute(0, 2, 3, 4, 1).contiguous()                                   # B T H W C
-    q = attn.proj_q(xt)                                                           # every query token
-    q_vol = q.permute(0, 4, 1, 2, 3).contiguous()                                 # B C T H W
-    sampled_groups = []
-    for g in range(G):                                                            # "for each group the offset network"
-        qg = q_vol[:, g * d:(g + 1) * d]
-        raw = attn.conv_offset(qg)                                                # B 3 Tp Hp Wp
-        Tp, Hp, Wp = raw.shape[2:]
-        ref = torch.stack(torch.meshgrid(*[(torch.arange(D, dtype=x.dtype, device=x.device) + 0.5) / D * 2 - 1
-                                           for D in (Tp, Hp, Wp)], indexing="ij"), -1)   # Tp Hp Wp 3
-        rng = torch.tensor([min(1.0, 2.0 / D) for D in (Tp, Hp, Wp)], dtype=x.dtype, device=x.device)
-        pos = ref + torch.tanh(raw.permute(0, 2, 3, 4, 1)) * rng                  # B Tp Hp Wp 3 (t, h, w)
-        grid = pos[..., [2, 1, 0]].contiguous()                                   # grid_sample wants (x, y, z)
-        xg = x[:, g * d:(g + 1) * d].contiguous()
-        s = F.grid_sample(xg, grid, mode="bilinear", padding_mode="zeros", align_corners=True)  # B d Tp Hp Wp
-        sampled_groups.append(s.flatten(2).transpose(1, 2).contiguous())          # B n d
-    sampled = torch.cat(sampled_groups, dim=-1)                                   # B n C
-    k, v = attn.proj_k(sampled), attn.proj_v(sampled)
-    def heads(z): return z.reshape(z.shape[0], z.shape[1], G, d).permute(0, 2, 1, 3).contiguous()
-    def attend(qq):                                                               # qq: B m C
-        a = torch.matmul(heads(qq), heads(k).transpose(-1, -2)) * d ** -0.5
-        a = torch.softmax(a, dim=-1)
-        o = torch.matmul(a, heads(v)).permute(0, 2, 1, 3).contiguous().reshape(qq.shape[0], qq.shape[1], C)
-        return attn.proj_out(o)
-    out = attend(q.reshape(B, T * H * W, C)).reshape(B, T, H, W, C).permute(0, 4, 1, 2, 3).contiguous()
-    cls_out = attend(attn.proj_q(cls)) if cls is not None else None               # the class token: an extra query
-    return out, cls_out
-
-def literal_adapter(ad, x, T):
-    """The paper's adapter with literal DSTA. ViT form x: (B·T, 1+H·W, C); map form x: (B·T, C, H, W)."""
-    mix = ad.mixer
-    def ln(norm, z): return norm(z.permute(0, 2, 3, 4, 1)).permute(0, 4, 1, 2, 3).contiguous()
-    def pathways(z, cls):
-        pe = mix.pos_embed                                                         # nn.Conv3d's own forward/backward
-        z = z + F.conv3d(z, pe.weight, pe.bias, padding=1, groups=z.shape[1])
-        outs, couts = [], []
-        for name in mix.pathways:
-            norm, attn = getattr(mix, f"{name[0]}_ln").norm, getattr(mix, f"{name[0]}_attn")
-            o, co = literal_dsta(attn, ln(norm, z), None if cls is None else norm(cls))
-            outs.append(z + o)
-            if cls is not None: couts.append(cls + co)
-        return F.gelu(sum(outs) / len(outs)), (F.gelu(sum(couts) / len(couts)) if cls is not None else None)
-    if ad.form == "tokens":
-        BT, N, C = x.shape
-        H = W = int(round((N - 1) ** 0.5))
-        z = F.gelu(ad.down(x))
-        cls = z[:, 0].reshape(BT // T, T, -1)
-        vol = z[:, 1:].reshape(BT // T, T, H, W, -1).permute(0, 4, 1, 2, 3).contiguous()
-        vol, cls = pathways(vol, cls)
-        z = torch.cat([cls.reshape(BT, 1, -1), vol.permute(0, 2, 3, 4, 1).reshape(BT, H * W, -1)], dim=1)
-        return x + F.gelu(ad.up(z))
-    BT, C, H, W = x.shape
-    z = ad.down(x.reshape(BT // T, T, C, H, W).permute(0, 1, 3, 4, 2))           # B T H W C'
-    vol, _ = pathways(z.permute(0, 4, 1, 2, 3).contiguous(), None)
-    up = ad.up(vol.permute(0, 2, 3, 4, 1))                                        # B T H W C
-    return x + up.permute(0, 1, 4, 2, 3).reshape(BT, C, H, W)
 
 # ---------------------------------------------------------------- the authors' adapter (loaded from a checkout)
 @contextlib.contextmanager
@@ -236,8 +173,8 @@ def bench_stage(name, T, B, dtype, dev, repeats, compile_=False, reference=None,
         def run():
             with torch.autocast(dev.type, dtype=autocast): return f()
         return run
-    fns = {"literal": amp(fwd_bwd(lambda z: literal_adapter(ad, z, T), x, gy, params)), "library": amp(fwd_bwd(ad, x, gy, params))}
-    (y2, g2, p2), (y1, g1, p1) = fns["literal"](), fns["library"]()
+    fns = {"plain": amp(fwd_bwd(lambda z: adapter_plain(ad, z), x, gy, params)), "library": amp(fwd_bwd(ad, x, gy, params))}
+    (y2, g2, p2), (y1, g1, p1) = fns["plain"](), fns["library"]()
     row = dict(stage=name, input_shape=list(shape), params=sum(p.numel() for p in params),
                rel_err_out=rel_err(y1, y2), rel_err_grad=rel_err(g1, g2),
                # all parameter gradients as one vector (proj_k's bias has a zero gradient: softmax ignores a shift)
@@ -276,10 +213,10 @@ def bench_stage(name, T, B, dtype, dev, repeats, compile_=False, reference=None,
     row["floor_ms"] = min(row[k] for k in ("floor_conv_ms", "floor_linear_ms") if k in row)
     floor_key = min((k for k in ("floor_conv", "floor_linear") if k in ts), key=lambda k: row[f"{k}_ms"])
     row["floor_how"] = floor_key.split("_")[1]
-    for k in ("literal", "library") + (("authors",) if "authors" in fns else ()):
+    for k in ("plain", "library") + (("authors",) if "authors" in fns else ()):
         m, cp = profile_run(fns[k], dev)
         row[f"{k}_peak_mb"], row[f"{k}_copy_share"] = m / 2**20, cp
-    row["speedup"] = median_ratio(ts["literal"], ts["library"])
+    row["speedup"] = median_ratio(ts["plain"], ts["library"])
     if "authors" in ts: row["speedup_authors"] = median_ratio(ts["authors"], ts["library"])
     row["library_over_floor"] = median_ratio(ts["library"], ts[floor_key])
     if "vit_block" in ts: row["adapter_vs_block"] = median_ratio(ts["library"], ts["vit_block"])
@@ -293,14 +230,14 @@ def markdown_table(rows, vit=None) -> str:
     "The rows as a Markdown table: times, ratios (median over alternated repeats), floor, peak memory, largest error."
     ref = all("authors_ms" in r for r in rows)
     head = ["shape", "library ms"] + (["authors ms", "authors / library"] if ref else []) + \
-           ["literal ms", "literal / library", "floor ms", "library / floor", "library MB"] + (["authors MB"] if ref else []) + \
+           ["plain ms", "plain / library", "floor ms", "library / floor", "library MB"] + (["authors MB"] if ref else []) + \
            ["max rel. error"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         err = max(r[k] for k in ("rel_err_out", "rel_err_grad", "authors_rel_err_out", "authors_rel_err_grad") if k in r)
         cells = [LABELS.get(r["stage"], r["stage"]), f"{r['library_ms']:.1f}"]
         if ref: cells += [f"{r['authors_ms']:.1f}", f"{r['speedup_authors']:.2f}×"]
-        cells += [f"{r['literal_ms']:.1f}", f"{r['speedup']:.2f}×", f"{r['floor_ms']:.1f} ({r['floor_how']})",
+        cells += [f"{r['plain_ms']:.1f}", f"{r['speedup']:.2f}×", f"{r['floor_ms']:.1f} ({r['floor_how']})",
                   f"{r['library_over_floor']:.2f}×", f"{r['library_peak_mb']:.0f}"]
         if ref: cells += [f"{r['authors_peak_mb']:.0f}"]
         cells += [f"{err:.1e}"]
@@ -347,7 +284,7 @@ def main(argv=None):
     for name in a.stages:
         r = bench_stage(name, a.frames, a.videos, dtype, dev, a.repeats, a.compile, reference, autocast)
         rows.append(r)
-        print(f"  {name}: literal {r['literal_ms']:.1f} ms, library {r['library_ms']:.1f} ms"
+        print(f"  {name}: plain {r['plain_ms']:.1f} ms, library {r['library_ms']:.1f} ms"
               + (f", authors {r['authors_ms']:.1f} ms" if "authors_ms" in r else "")
               + f", floor {r['floor_ms']:.1f} ms ({r['floor_how']})"
               + (f", compiled {r['compiled_ms']:.1f} ms" if "compiled_ms" in r else "")
@@ -356,8 +293,8 @@ def main(argv=None):
     tol = 2e-2 if mixed else tol
     hdr = (f"\n{'stage':16s} {'params':>9s} {'library ms':>10s} "
            + (f"{'authors ms':>10s} {'ratio':>6s} " if reference else "")
-           + f"{'literal ms':>10s} {'ratio':>6s} {'floor ms':>8s} {'lib/floor':>9s} {'library MB':>10s} "
-           + (f"{'authors MB':>10s} " if reference else "") + f"{'literal MB':>10s} {'err out':>8s} {'err dx':>8s} {'err dW':>8s}  result")
+           + f"{'plain ms':>10s} {'ratio':>6s} {'floor ms':>8s} {'lib/floor':>9s} {'library MB':>10s} "
+           + (f"{'authors MB':>10s} " if reference else "") + f"{'plain MB':>10s} {'err out':>8s} {'err dx':>8s} {'err dW':>8s}  result")
     print(hdr); print("-" * (len(hdr) - 1))
     for r in rows:
         errs = [r["rel_err_out"], r["rel_err_grad"]] + ([r["authors_rel_err_out"], r["authors_rel_err_grad"]] if reference else [])
@@ -367,23 +304,23 @@ def main(argv=None):
                       "equal": max(errs) <= tol, "memory ≤ authors": r["library_peak_mb"] <= r["authors_peak_mb"] * 1.01 + 1}
         else:
             checks = {"speed ≥1.5×": r["speedup"] >= 1.5, "equal": max(errs) <= tol,
-                      "memory ≤": r["library_peak_mb"] <= r["literal_peak_mb"] * 1.01 + 1}
+                      "memory ≤": r["library_peak_mb"] <= r["plain_peak_mb"] * 1.01 + 1}
         r["targets"] = checks
         res = "PASS" if all(checks.values()) else "MISS (" + ", ".join(k for k, v in checks.items() if not v) + ")"
         err = lambda k: max(r[k], r.get("authors_" + k, 0))
         print(f"{r['stage']:16s} {r['params']:>9,} {r['library_ms']:10.1f} "
               + (f"{r['authors_ms']:10.1f} {r['speedup_authors']:5.2f}× " if reference else "")
-              + f"{r['literal_ms']:10.1f} {r['speedup']:5.2f}× {r['floor_ms']:8.1f} {r['library_over_floor']:8.2f}× "
+              + f"{r['plain_ms']:10.1f} {r['speedup']:5.2f}× {r['floor_ms']:8.1f} {r['library_over_floor']:8.2f}× "
               + f"{r['library_peak_mb']:10.1f} " + (f"{r['authors_peak_mb']:10.1f} " if reference else "")
-              + f"{r['literal_peak_mb']:10.1f} {err('rel_err_out'):8.1e} {err('rel_err_grad'):8.1e} {err('rel_err_param_grads'):8.1e}  {res}")
+              + f"{r['plain_peak_mb']:10.1f} {err('rel_err_out'):8.1e} {err('rel_err_grad'):8.1e} {err('rel_err_param_grads'):8.1e}  {res}")
     print("ratio = the other's time / the library's (median over alternated repeats); floor = down+up projections alone "
           "(fwd+bwd, the faster of 1×1 conv on maps and Linear on channels-last rows); errors: the largest relative error of "
-          f"the library against {'the authors and ' if reference else ''}the literal form (out, input grad, parameter grads).")
+          f"the library against {'the authors and ' if reference else ''}the plain form (out, input grad, parameter grads).")
     if reference:
         print(f"targets: ≥ 1.5× the authors' adapter at ViT-B/16; at every ResNet-50 stage ≥ 1.5× or within 1.2× of the floor; "
               f"outputs and input gradients within {tol:g} relative; peak memory not above the authors'.")
     else:
-        print(f"targets: library ≥ 1.5× faster than the literal form of the paper, output and input grad within {tol:g} relative, "
+        print(f"targets: library ≥ 1.5× faster than the plain form, output and input grad within {tol:g} relative, "
               f"peak memory not higher.")
     vit = next((r for r in rows if "adapter_vs_block" in r), None)
     if vit:

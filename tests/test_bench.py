@@ -73,7 +73,7 @@ def test_bench_with_reference_agrees_and_reports_floor(checkout, tmp_path, capsy
     row = json.loads(out.read_text())["rows"][0]
     for k in ("rel_err_out", "rel_err_grad", "authors_rel_err_out", "authors_rel_err_grad", "authors_rel_err_param_grads"):
         assert row[k] < 1e-5, (k, row[k])
-    for k in ("library_ms", "authors_ms", "literal_ms", "floor_ms", "speedup_authors", "library_over_floor", "adapter_vs_block"):
+    for k in ("library_ms", "authors_ms", "plain_ms", "floor_ms", "speedup_authors", "library_over_floor", "adapter_vs_block"):
         assert row[k] > 0, k
     assert row["floor_how"] == "linear" and row["targets"]["equal"]
     assert "| ViT-B/16" in capsys.readouterr().out
