@@ -8,7 +8,7 @@ import json, logging, random, sys, time
 from dataclasses import MISSING, asdict, fields
 from pathlib import Path
 import torch
-from .train import TrainConfig, Trainer, evaluate, load_training_checkpoint, pick_device, read_checkpoint
+from .train import TrainConfig, Trainer, amp_dtype, evaluate, load_training_checkpoint, pick_device, read_checkpoint
 
 # %% auto #0
 __all__ = ['BUNDLED', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'build_model', 'data_root', 'build_episodes',
@@ -77,6 +77,11 @@ def run_training(cfg: TrainConfig, resume: bool = False) -> dict:
     """Train the adapters on `cfg.train_split`, evaluate on `cfg.eval_split` — and the frozen baseline when
     `cfg.compare_with`, the trained model on shuffled query frames when `cfg.eval_shuffled` — write
     `out_dir/results.json` and return the results."""
+    # what needs no model is checked first: a bad value, a missing dataset or a corrupt checkpoint fails at once
+    if cfg.amp != "auto": amp_dtype(pick_device(cfg.device), cfg.amp)
+    root, last = data_root(cfg), Path(cfg.out_dir) / "last.pt"
+    if not root.is_dir(): raise FileNotFoundError(f"dataset root not found: {root}")
+    if resume and last.is_file(): read_checkpoint(last)
     torch.manual_seed(cfg.seed); random.seed(cfg.seed)
     probe = build_model(cfg)  # for the data statistics and the number of base classes
     train_src = build_episodes(cfg, cfg.train_split, probe, train=True)
