@@ -192,7 +192,7 @@ def error_message(e: BaseException) -> str:
     lines = [l for l in str(e).splitlines() if l.strip()] or [type(e).__name__]
     last = lines[-1]
     if len(lines) > 1 and ": " in last and last.split(": ", 1)[0].rsplit(".", 1)[-1].endswith(("Error", "Exception")):
-        last = last.split(": ", 1)[1]                                           # "d2st_nb.data.VideoReadError: …" → "…"
+        last = last.split(": ", 1)[1]                                           # "d2st_nb.video.VideoReadError: …" → "…"
     return last
 
 def cli_hint(e: BaseException) -> str:
