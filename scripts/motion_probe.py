@@ -6,12 +6,17 @@ queries a class) on:
 
   raw         the frame features themselves (what the frozen baseline sees);
   difference  the change from each frame to the next, `f[t+1] − f[t]` (a hand-made motion feature: no training);
-  trained     `f + conv(f)`, a residual temporal convolution over the frame features (kernel 3, zero-initialised,
-              so it starts as `raw`), meta-trained with the few-shot loss on base-class episodes for `--steps`
-              steps (`--lr`, `--logit-scale`) — the simplest learner that could discover `difference`.
+  residual    `f + conv(f)`, a residual temporal convolution over the frame features (kernel 3, zero-initialised,
+              so it starts as `raw`, as an adapter starts as the frozen model), meta-trained with the few-shot loss
+              on base-class episodes for `--steps` steps (`--lr`, `--logit-scale`);
+  adapter     `f + up(GELU(x + conv(x)))`, `x = GELU(down(f))`: the same residual in an adapter's shape (bottleneck
+              c/4, temporal convolution inside, `up` zero-initialised), meta-trained the same way;
+  projected   `W (f[t+1] − f[t])`, a learned linear map of the differences (not residual: nothing of `raw` is
+              kept), meta-trained the same way, on the same episodes.
 
-The gap between `difference` and `raw` says whether the motion is in the features at all; `trained` says whether
-episodic training finds it quickly. Usage (defaults: the bundled world and image model):
+The gap between `difference` and `raw` says whether the motion is in the features at all; `projected` says
+whether the few-shot loss can find and sharpen it; `residual` whether it can while the frozen features stay in
+the output, as they do in an adapted model. Usage (defaults: the bundled world and image model):
 
     python scripts/motion_probe.py [--root DIR] [--steps 1500] [--lr 3e-3] [--logit-scale 0.1] [--episodes 200]
 """
@@ -66,15 +71,28 @@ def main(argv=None):
     t0 = time.time()
     base, novel = features(model, tf, root, "train"), features(model, tf, root, "test")
     print(f"frozen features of {sum(map(len, base))} base and {sum(map(len, novel))} novel clips in {time.time() - t0:.0f} s")
-    conv = nn.Conv1d(base[0].shape[-1], base[0].shape[-1], 3, padding=1)
+    c = base[0].shape[-1]
+    conv, proj = nn.Conv1d(c, c, 3, padding=1), nn.Linear(c, c)
     nn.init.zeros_(conv.weight); nn.init.zeros_(conv.bias)
-    trained = lambda f: f + conv(f.transpose(1, 2)).transpose(1, 2)        # v t c
-    opt = torch.optim.Adam(conv.parameters(), a.lr)
-    for step in range(a.steps):
-        s, sl, q, ql = episode(base, 1, 2, step)
-        loss = F.cross_entropy(a.logit_scale * few_shot_logits(trained(q), trained(s), sl, 5), ql)
-        opt.zero_grad(); loss.backward(); opt.step()
-    feats = {"raw": lambda f: f, "difference": lambda f: f[:, 1:] - f[:, :-1], f"trained ({a.steps} steps)": trained}
+    difference = lambda f: f[:, 1:] - f[:, :-1]                             # v (t-1) c
+    residual = lambda f: f + conv(f.transpose(1, 2)).transpose(1, 2)        # v t c
+    projected = lambda f: proj(difference(f))                               # v (t-1) c
+    down, tconv, up = nn.Linear(c, c // 4), nn.Conv1d(c // 4, c // 4, 3, padding=1), nn.Linear(c // 4, c)
+    nn.init.zeros_(up.weight); nn.init.zeros_(up.bias)
+    def adapter(f):                                                         # v t c
+        x = F.gelu(down(f))
+        return f + up(F.gelu(x + tconv(x.transpose(1, 2)).transpose(1, 2)))
+    learners = ((residual, list(conv.parameters())), (adapter, [*down.parameters(), *tconv.parameters(), *up.parameters()]),
+                (projected, list(proj.parameters())))
+    for fn, params in learners:
+        torch.manual_seed(a.seed)
+        opt = torch.optim.Adam(params, a.lr)
+        for step in range(a.steps):
+            s, sl, q, ql = episode(base, 1, 2, step)
+            loss = F.cross_entropy(a.logit_scale * few_shot_logits(fn(q), fn(s), sl, 5), ql)
+            opt.zero_grad(); loss.backward(); opt.step()
+    feats = {"raw": lambda f: f, "difference": difference, f"residual ({a.steps} steps)": residual,
+             f"adapter ({a.steps} steps)": adapter, f"projected ({a.steps} steps)": projected}
     print(f"{'features':24s} {'base 1-shot':>12s} {'novel 1-shot':>13s} {'novel 5-shot':>13s}")
     for name, fn in feats.items():
         print(f"{name:24s} {accuracy(fn, base, 1, a.episodes):12.1f} {accuracy(fn, novel, 1, a.episodes):13.1f} "
