@@ -13,13 +13,16 @@ nothing of it is copied here) it also loads the authors' own adapters from `PATH
 use: `clip`, their `utils`), copies the library's weights into them, checks outputs and gradients agree and times them
 beside the others. Every row also times a *floor*: the same shape's down and up projections alone (forward+backward;
 the faster of 1×1 convolutions on the maps and a Linear on channels-last rows), which every implementation must do.
+It also counts the floating-point operations of each (matrix products and convolutions; one forward+backward): the
+library's count over the floor's is the least `library / floor` time ratio any implementation of the same
+arithmetic could reach running it as efficiently as the projections run theirs.
 
     python scripts/bench_adapter.py                  # CPU, every shape
     python scripts/bench_adapter.py --stages vit_b16 --repeats 3 --json bench.json
     python scripts/bench_adapter.py --device cuda --dtype bfloat16
     python scripts/bench_adapter.py --reference ~/src/D2ST-Adapter --threads 2 --repeats 7
 """
-import argparse, contextlib, importlib.util, json, logging, os, statistics, sys, time, types
+import argparse, contextlib, importlib.util, json, logging, math, os, statistics, sys, time, types
 from types import SimpleNamespace
 import torch
 import torch.nn.functional as F
@@ -152,6 +155,21 @@ def fwd_bwd(f, x, grad_out, params=()):
         return y.detach(), xx.grad, [p.grad for p in params]
     return run
 
+def _conv_backward_flop(grad_out_shape, x_shape, w_shape, _bias, _stride, _padding, _dilation, transposed,
+                        _output_padding, _groups, output_mask, out_shape=None, **kwargs) -> int:
+    "A convolution's backward: 2 × its forward's multiply-adds per gradient asked for (input, weight); groups respected."
+    macs = math.prod(x_shape if transposed else grad_out_shape) * math.prod(w_shape[1:])
+    return 2 * macs * (int(output_mask[0]) + int(output_mask[1]))
+
+def count_flops(fn) -> int:
+    """Floating-point operations of matrix products and convolutions while `fn` runs (`torch.utils.flop_counter`).
+    Its own formula for a convolution's backward ignores `groups` in the weight gradient — 192× too many for the
+    adapter's depthwise convolutions — so that one is replaced by `_conv_backward_flop`."""
+    from torch.utils.flop_counter import FlopCounterMode
+    with FlopCounterMode(display=False, custom_mapping={torch.ops.aten.convolution_backward: _conv_backward_flop}) as fc:
+        fn()
+    return fc.get_total_flops()
+
 def rel_err(a, b): return ((a.double() - b.double()).norm() / b.double().norm().clamp_min(1e-30)).item()
 
 DIMS = {"vit_b16": (768, 14), "resnet50.layer1": (256, 56), "resnet50.layer2": (512, 28),
@@ -208,6 +226,9 @@ def bench_stage(name, T, B, dtype, dev, repeats, compile_=False, reference=None,
         import timm
         blk = timm.models.vision_transformer.Block(C, 12, qkv_bias=True).to(dev, dtype).requires_grad_(False)
         fns["vit_block"] = amp(fwd_bwd(blk, x, gy))
+    flops = {k: count_flops(fns[k]) for k in ("library", "authors", "vit_block", *(k for k in fns if k.startswith("floor")))
+             if k in fns}
+    row.update({f"{k}_gflop": v / 1e9 for k, v in flops.items()})
     ts = interleaved_times(fns, repeats, dev)
     for k, t in ts.items(): row[f"{k}_ms"] = 1e3 * statistics.median(t)
     row["floor_ms"] = min(row[k] for k in ("floor_conv_ms", "floor_linear_ms") if k in row)
@@ -219,7 +240,10 @@ def bench_stage(name, T, B, dtype, dev, repeats, compile_=False, reference=None,
     row["speedup"] = median_ratio(ts["plain"], ts["library"])
     if "authors" in ts: row["speedup_authors"] = median_ratio(ts["authors"], ts["library"])
     row["library_over_floor"] = median_ratio(ts["library"], ts[floor_key])
-    if "vit_block" in ts: row["adapter_vs_block"] = median_ratio(ts["library"], ts["vit_block"])
+    row["flop_bound"] = flops["library"] / flops[floor_key]                     # library / floor at equal efficiency
+    if "vit_block" in ts:
+        row["adapter_vs_block"] = median_ratio(ts["library"], ts["vit_block"])
+        row["adapter_vs_block_flops"] = flops["library"] / flops["vit_block"]
     return row
 
 LABELS = {"vit_b16": "ViT-B/16 (8×14×14 + cls, C=768)", "resnet50.layer1": "ResNet-50 layer1 (56×56, C=256)",
@@ -230,7 +254,7 @@ def markdown_table(rows, vit=None) -> str:
     "The rows as a Markdown table: times, ratios (median over alternated repeats), floor, peak memory, largest error."
     ref = all("authors_ms" in r for r in rows)
     head = ["shape", "library ms"] + (["authors ms", "authors / library"] if ref else []) + \
-           ["plain ms", "plain / library", "floor ms", "library / floor", "library MB"] + (["authors MB"] if ref else []) + \
+           ["plain ms", "plain / library", "floor ms", "library / floor", "FLOPs / floor's", "library MB"] + (["authors MB"] if ref else []) + \
            ["max rel. error"]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
@@ -238,12 +262,13 @@ def markdown_table(rows, vit=None) -> str:
         cells = [LABELS.get(r["stage"], r["stage"]), f"{r['library_ms']:.1f}"]
         if ref: cells += [f"{r['authors_ms']:.1f}", f"{r['speedup_authors']:.2f}×"]
         cells += [f"{r['plain_ms']:.1f}", f"{r['speedup']:.2f}×", f"{r['floor_ms']:.1f} ({r['floor_how']})",
-                  f"{r['library_over_floor']:.2f}×", f"{r['library_peak_mb']:.0f}"]
+                  f"{r['library_over_floor']:.2f}×", f"{r['flop_bound']:.2f}×", f"{r['library_peak_mb']:.0f}"]
         if ref: cells += [f"{r['authors_peak_mb']:.0f}"]
         cells += [f"{err:.1e}"]
         out.append("| " + " | ".join(cells) + " |")
     if vit: out.append(f"\nViT-B/16 adapter / frozen timm block (fwd+bwd, median of the alternated repeats' ratios): "
-                       f"{vit['library_ms']:.1f} / {vit['vit_block_ms']:.1f} ms = {100 * vit['adapter_vs_block']:.1f} %")
+                       f"{vit['library_ms']:.1f} / {vit['vit_block_ms']:.1f} ms = {100 * vit['adapter_vs_block']:.1f} % "
+                       f"(floating-point operations: {100 * vit['adapter_vs_block_flops']:.1f} %)")
     return "\n".join(out)
 
 def main(argv=None):
@@ -293,7 +318,7 @@ def main(argv=None):
     tol = 2e-2 if mixed else tol
     hdr = (f"\n{'stage':16s} {'params':>9s} {'library ms':>10s} "
            + (f"{'authors ms':>10s} {'ratio':>6s} " if reference else "")
-           + f"{'plain ms':>10s} {'ratio':>6s} {'floor ms':>8s} {'lib/floor':>9s} {'library MB':>10s} "
+           + f"{'plain ms':>10s} {'ratio':>6s} {'floor ms':>8s} {'lib/floor':>9s} {'FLOPs':>6s} {'library MB':>10s} "
            + (f"{'authors MB':>10s} " if reference else "") + f"{'plain MB':>10s} {'err out':>8s} {'err dx':>8s} {'err dW':>8s}  result")
     print(hdr); print("-" * (len(hdr) - 1))
     for r in rows:
@@ -310,11 +335,12 @@ def main(argv=None):
         err = lambda k: max(r[k], r.get("authors_" + k, 0))
         print(f"{r['stage']:16s} {r['params']:>9,} {r['library_ms']:10.1f} "
               + (f"{r['authors_ms']:10.1f} {r['speedup_authors']:5.2f}× " if reference else "")
-              + f"{r['plain_ms']:10.1f} {r['speedup']:5.2f}× {r['floor_ms']:8.1f} {r['library_over_floor']:8.2f}× "
+              + f"{r['plain_ms']:10.1f} {r['speedup']:5.2f}× {r['floor_ms']:8.1f} {r['library_over_floor']:8.2f}× {r['flop_bound']:5.2f}× "
               + f"{r['library_peak_mb']:10.1f} " + (f"{r['authors_peak_mb']:10.1f} " if reference else "")
               + f"{r['plain_peak_mb']:10.1f} {err('rel_err_out'):8.1e} {err('rel_err_grad'):8.1e} {err('rel_err_param_grads'):8.1e}  {res}")
     print("ratio = the other's time / the library's (median over alternated repeats); floor = down+up projections alone "
-          "(fwd+bwd, the faster of 1×1 conv on maps and Linear on channels-last rows); errors: the largest relative error of "
+          "(fwd+bwd, the faster of 1×1 conv on maps and Linear on channels-last rows); FLOPs = the library's floating-point "
+          "operations (matrix products, convolutions) over the floor's: the least lib/floor at equal efficiency; errors: the largest relative error of "
           f"the library against {'the authors and ' if reference else ''}the plain form (out, input grad, parameter grads).")
     if reference:
         print(f"targets: ≥ 1.5× the authors' adapter at ViT-B/16; at every ResNet-50 stage ≥ 1.5× or within 1.2× of the floor; "
@@ -326,7 +352,8 @@ def main(argv=None):
     if vit:
         ok = vit["adapter_vs_block"] <= 0.10
         print(f"ViT-B/16 adapter fwd+bwd {vit['library_ms']:.1f} ms vs the frozen timm Block it follows (fwd+bwd w.r.t. input) "
-              f"{vit['vit_block_ms']:.1f} ms: {100 * vit['adapter_vs_block']:.1f}% (aim ≤ 10%: {'PASS' if ok else 'MISS'})")
+              f"{vit['vit_block_ms']:.1f} ms: {100 * vit['adapter_vs_block']:.1f}% (aim ≤ 10%: {'PASS' if ok else 'MISS'}); "
+              f"in floating-point operations {100 * vit['adapter_vs_block_flops']:.1f}%")
     if a.markdown: print("\n" + markdown_table(rows, vit))
     if a.json:
         with open(a.json, "w") as f:

@@ -76,6 +76,9 @@ def test_bench_with_reference_agrees_and_reports_floor(checkout, tmp_path, capsy
     for k in ("library_ms", "authors_ms", "plain_ms", "floor_ms", "speedup_authors", "library_over_floor", "adapter_vs_block"):
         assert row[k] > 0, k
     assert row["floor_how"] == "linear" and row["targets"]["equal"]
+    # floating-point operations: the library does the floor's projections and more; the frozen block far more
+    assert row["library_gflop"] > row["floor_linear_gflop"] > 0 and row["flop_bound"] > 1
+    assert 0 < row["adapter_vs_block_flops"] < 1
     assert "| ViT-B/16" in capsys.readouterr().out
 
 
@@ -87,6 +90,22 @@ def test_floor_of_maps_times_conv_and_linear():
     (yc, gc, _), (yl, gl, _) = fns["floor_conv"](), fns["floor_linear"]()
     rows = lambda t: t.permute(0, 2, 3, 1).reshape(-1, 64)
     assert bench.rel_err(rows(yc), yl) < 1e-5 and bench.rel_err(rows(gc), gl) < 1e-5   # the same projections
+
+
+def test_flop_count_of_matrix_products_and_depthwise_convolutions():
+    import torch
+    import torch.nn.functional as F
+    x = torch.randn(6, 5, requires_grad=True)
+    w = torch.randn(3, 5, requires_grad=True)
+    f = lambda: F.linear(x, w).sum().backward()
+    assert bench.count_flops(f) == 3 * 2 * 6 * 5 * 3                    # forward, input and weight gradients
+    # depthwise conv3d (groups = channels): 2 flops per multiply-add, a kernel of 27 taps per output element
+    v = torch.randn(2, 4, 3, 5, 5, requires_grad=True)
+    k = torch.randn(4, 1, 3, 3, 3, requires_grad=True)
+    g = lambda: F.conv3d(v, k, padding=1, groups=4).sum().backward()
+    assert bench.count_flops(g) == 3 * 2 * (2 * 4 * 3 * 5 * 5) * 27     # torch's formula: 6×, its weight gradient 4× (groups)
+    only_w = lambda: F.conv3d(v, k, padding=1, groups=4).sum().backward(inputs=[k])
+    assert bench.count_flops(only_w) == 2 * 2 * (2 * 4 * 3 * 5 * 5) * 27
 
 
 @pytest.mark.skipif(not os.environ.get("D2ST_REFERENCE"), reason="set D2ST_REFERENCE to a checkout of the authors' repository")
