@@ -11,6 +11,7 @@ queries a class) on:
               on base-class episodes for `--steps` steps (`--lr`, `--logit-scale`);
   adapter     `f + up(GELU(x + conv(x)))`, `x = GELU(down(f))`: the same residual in an adapter's shape (bottleneck
               c/4, temporal convolution inside, `up` zero-initialised), meta-trained the same way;
+  linear      `W f`, a learned linear map of the raw frame features (no temporal operation), meta-trained the same way;
   projected   `W (f[t+1] − f[t])`, a learned linear map of the differences (not residual: nothing of `raw` is
               kept), meta-trained the same way, on the same episodes.
 
@@ -71,19 +72,25 @@ def main(argv=None):
     t0 = time.time()
     base, novel = features(model, tf, root, "train"), features(model, tf, root, "test")
     print(f"frozen features of {sum(map(len, base))} base and {sum(map(len, novel))} novel clips in {time.time() - t0:.0f} s")
+    u = F.normalize(torch.cat(base), dim=-1)                                # v t c, unit length
+    print(f"unit-length base frame features: {(u - u.mean((0, 1))).norm(dim=-1).mean():.2f} from the mean of all frames, "
+          f"{(u - u.mean(1, keepdim=True)).norm(dim=-1).mean():.2f} from their clip's mean, frame-to-frame steps "
+          f"{(u[:, 1:] - u[:, :-1]).norm(dim=-1).mean():.2f}")
     c = base[0].shape[-1]
     conv, proj = nn.Conv1d(c, c, 3, padding=1), nn.Linear(c, c)
     nn.init.zeros_(conv.weight); nn.init.zeros_(conv.bias)
     difference = lambda f: f[:, 1:] - f[:, :-1]                             # v (t-1) c
     residual = lambda f: f + conv(f.transpose(1, 2)).transpose(1, 2)        # v t c
     projected = lambda f: proj(difference(f))                               # v (t-1) c
+    lin = nn.Linear(c, c)
+    linear = lambda f: lin(f)                                               # v t c
     down, tconv, up = nn.Linear(c, c // 4), nn.Conv1d(c // 4, c // 4, 3, padding=1), nn.Linear(c // 4, c)
     nn.init.zeros_(up.weight); nn.init.zeros_(up.bias)
     def adapter(f):                                                         # v t c
         x = F.gelu(down(f))
         return f + up(F.gelu(x + tconv(x.transpose(1, 2)).transpose(1, 2)))
     learners = ((residual, list(conv.parameters())), (adapter, [*down.parameters(), *tconv.parameters(), *up.parameters()]),
-                (projected, list(proj.parameters())))
+                (linear, list(lin.parameters())), (projected, list(proj.parameters())))
     for fn, params in learners:
         torch.manual_seed(a.seed)
         opt = torch.optim.Adam(params, a.lr)
@@ -92,7 +99,7 @@ def main(argv=None):
             loss = F.cross_entropy(a.logit_scale * few_shot_logits(fn(q), fn(s), sl, 5), ql)
             opt.zero_grad(); loss.backward(); opt.step()
     feats = {"raw": lambda f: f, "difference": difference, f"residual ({a.steps} steps)": residual,
-             f"adapter ({a.steps} steps)": adapter, f"projected ({a.steps} steps)": projected}
+             f"adapter ({a.steps} steps)": adapter, f"linear ({a.steps} steps)": linear, f"projected ({a.steps} steps)": projected}
     print(f"{'features':24s} {'base 1-shot':>12s} {'novel 1-shot':>13s} {'novel 5-shot':>13s}")
     for name, fn in feats.items():
         print(f"{name:24s} {accuracy(fn, base, 1, a.episodes):12.1f} {accuracy(fn, novel, 1, a.episodes):13.1f} "
