@@ -20,6 +20,7 @@ whether the few-shot loss can find and sharpen it; `residual` whether it can whi
 the output, as they do in an adapted model. Usage (defaults: the bundled world and image model):
 
     python scripts/motion_probe.py [--root DIR] [--steps 1500] [--lr 3e-3] [--logit-scale 0.1] [--episodes 200]
+                                   [--render N]   # N fresh clips per base class instead of the bundled 12
 """
 from __future__ import annotations
 import argparse, random, time
@@ -59,18 +60,32 @@ def accuracy(fn, data, shot, episodes):
     return 100 * sum(accs) / len(accs)
 
 
+def rendered_features(model, tf, clips: int, seed: int = 7):
+    "Per base class of the bundled world: frozen frame features of `clips` clips rendered afresh (clip seed `seed`)."
+    from d2st_nb.synthetic import SPLITS, FRAMES, clip_seed, render_clip
+    idx = sample_indices(FRAMES, model.num_frames)
+    out = []
+    for cls in SPLITS["train"]:
+        x = torch.stack([tf(render_clip(cls, clip_seed(cls, j, seed))[idx]) for j in range(clips)])
+        with torch.no_grad(): out.append(model(x))
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", help="dataset root (default: the bundled videos)"); ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--lr", type=float, default=3e-3); ap.add_argument("--logit-scale", type=float, default=0.1)
     ap.add_argument("--episodes", type=int, default=200); ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--render", type=int, metavar="N",
+                    help="train on N clips per base class rendered afresh (bundled world only) instead of the base videos")
     a = ap.parse_args(argv)
     torch.manual_seed(a.seed)
     model = load_image_model(adapter="none").eval()
     tf = VideoTransform(size=model.data_config["input_size"][-1], mean=model.data_config["mean"], std=model.data_config["std"])
     root = a.root or data_samples_dir() / "videos"
     t0 = time.time()
-    base, novel = features(model, tf, root, "train"), features(model, tf, root, "test")
+    base = rendered_features(model, tf, a.render) if a.render else features(model, tf, root, "train")
+    novel = features(model, tf, root, "test")
     print(f"frozen features of {sum(map(len, base))} base and {sum(map(len, novel))} novel clips in {time.time() - t0:.0f} s")
     u = F.normalize(torch.cat(base), dim=-1)                                # v t c, unit length
     print(f"unit-length base frame features: {(u - u.mean((0, 1))).norm(dim=-1).mean():.2f} from the mean of all frames, "
