@@ -29,29 +29,25 @@ def sampling_points(attn, q):
     lat = raw.shape[2:5]
     return reference_lattice(lat, attn.align, raw.device, raw.dtype) + bound_offsets(raw, lat)
 
+_CORNERS = torch.tensor([[i, j, k] for i in (0, 1) for j in (0, 1) for k in (0, 1)])    # the 8 corners of a voxel cell
+
 def sample_channels_last(x, pos):
     """Trilinear samples of `x` `(b, t, h, w, g, d)` (channels last, `g` groups of `d` channels) at `pos`
     `(b, g, *P, 3)` (group `i` samples its own `d` channels; normalised `t, h, w` in [-1, 1]) → `(b, *P, g, d)`.
     The same numbers as `sample_volume` (`align_corners=True`, zeros outside): 8 gathered rows per point, no copy."""
     b, T, H, W, g, d = x.shape
     size = pos.new_tensor([T, H, W])
-    u = ((pos + 1) / 2 * (size - 1)).flatten(2, -2)                     # b g n 3: voxel coordinates
+    u = ((pos + 1) / 2 * (size - 1)).flatten(2, -2).unsqueeze(-2)       # b g n 1 3: voxel coordinates
     i0 = u.floor()
     f = u - i0
-    i0 = i0.long()
-    rows, wts = [], []
-    for ct in (0, 1):
-        for ch in (0, 1):
-            for cw in (0, 1):                                              # the 8 corners around each point
-                it, ih, iw = i0[..., 0] + ct, i0[..., 1] + ch, i0[..., 2] + cw
-                inside = (it >= 0) & (it < T) & (ih >= 0) & (ih < H) & (iw >= 0) & (iw < W)
-                wts.append((f[..., 0] if ct else 1 - f[..., 0]) * (f[..., 1] if ch else 1 - f[..., 1])
-                           * (f[..., 2] if cw else 1 - f[..., 2]) * inside)
-                rows.append((it.clamp(0, T - 1) * H + ih.clamp(0, H - 1)) * W + iw.clamp(0, W - 1))
-    rows = torch.stack(rows, -1) + torch.arange(b, device=x.device).view(b, 1, 1, 1) * (T * H * W)   # b g n 8
-    groups = torch.arange(g, device=x.device).view(1, g, 1, 1)
-    corners = x.reshape(b * T * H * W, g, d)[rows, groups]                 # b g n 8 d
-    out = (torch.stack(wts, -1).to(corners.dtype).unsqueeze(-2) @ corners).squeeze(-2)   # b g n d
+    corner = _CORNERS.to(x.device)                                       # 8 3
+    idx = i0.long() + corner                                             # b g n 8 3: each point's corners
+    hi = torch.tensor([T - 1, H - 1, W - 1], device=x.device)
+    wts = torch.where(corner.bool(), f, 1 - f).prod(-1) * ((idx >= 0) & (idx <= hi)).all(-1)   # b g n 8, 0 outside
+    idx = torch.minimum(idx.clamp(min=0), hi)
+    rows = (idx[..., 0] * H + idx[..., 1]) * W + idx[..., 2] + torch.arange(b, device=x.device).view(b, 1, 1, 1) * (T * H * W)
+    corners = x.reshape(b * T * H * W, g, d)[rows, torch.arange(g, device=x.device).view(1, g, 1, 1)]   # b g n 8 d
+    out = (wts.to(corners.dtype).unsqueeze(-2) @ corners).squeeze(-2)   # b g n d
     return out.transpose(1, 2).reshape(b, *pos.shape[2:-1], g, d)
 
 def head_weights(q, k, groups: int):
