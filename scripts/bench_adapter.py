@@ -163,8 +163,9 @@ def _conv_backward_flop(grad_out_shape, x_shape, w_shape, _bias, _stride, _paddi
 
 def count_flops(fn) -> int:
     """Floating-point operations of matrix products and convolutions while `fn` runs (`torch.utils.flop_counter`).
-    Its own formula for a convolution's backward ignores `groups` in the weight gradient — 192× too many for the
-    adapter's depthwise convolutions — so that one is replaced by `_conv_backward_flop`."""
+    Its own formula for a convolution's backward ignores `groups` in the weight gradient — as many times too many as
+    there are groups (192× for the ViT-B/16 adapter's depthwise convolutions) — so that one is replaced by
+    `_conv_backward_flop`."""
     from torch.utils.flop_counter import FlopCounterMode
     with FlopCounterMode(display=False, custom_mapping={torch.ops.aten.convolution_backward: _conv_backward_flop}) as fc:
         fn()
