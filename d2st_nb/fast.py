@@ -197,7 +197,8 @@ def map_down(x, weight, bias, num_frames: int):
     return rearrange(z, "(b t) c h w -> b t h w c", t=num_frames).contiguous()
 
 def map_up_residual(vol, weight, bias, x):
-    "`x + up(vol)` of the map form: `vol` `(b, c', t, h, w)`, `x` `(b t) c h w`; the residual added into `up`'s output."
-    vol = rearrange(vol, "b c t h w -> (b t) c h w").contiguous()
-    return add_into(F.conv2d(vol, weight[:, :, None, None], bias), x)
+    """`x + up(vol)` of the map form: `vol` `(b, c', t, h, w)` (channels last in memory, as the mixer leaves it), `x`
+    `(b t) c h w`; the residual added into `up`'s output. `up` reads the bottleneck as it is laid out, so the result is
+    channels last in memory (`torch.channels_last`): the next stage's convolutions take it as it is."""
+    return add_into(F.conv2d(rearrange(vol, "b c t h w -> (b t) c h w"), weight[:, :, None, None], bias), x)
 
