@@ -79,6 +79,7 @@ def main(argv=None):
     ap.add_argument("--render", type=int, metavar="N",
                     help="train on N clips per base class rendered afresh (bundled world only) instead of the base videos")
     a = ap.parse_args(argv)
+    if a.render and a.root: ap.error("--render renders the bundled world's base classes: it cannot be combined with --root")
     torch.manual_seed(a.seed)
     model = load_image_model(adapter="none").eval()
     tf = VideoTransform(size=model.data_config["input_size"][-1], mean=model.data_config["mean"], std=model.data_config["std"])
@@ -97,15 +98,14 @@ def main(argv=None):
     difference = lambda f: f[:, 1:] - f[:, :-1]                             # v (t-1) c
     residual = lambda f: f + conv(f.transpose(1, 2)).transpose(1, 2)        # v t c
     projected = lambda f: proj(difference(f))                               # v (t-1) c
-    lin = nn.Linear(c, c)
-    linear = lambda f: lin(f)                                               # v t c
+    linear = nn.Linear(c, c)                                                # v t c → v t c
     down, tconv, up = nn.Linear(c, c // 4), nn.Conv1d(c // 4, c // 4, 3, padding=1), nn.Linear(c // 4, c)
     nn.init.zeros_(up.weight); nn.init.zeros_(up.bias)
     def adapter(f):                                                         # v t c
         x = F.gelu(down(f))
         return f + up(F.gelu(x + tconv(x.transpose(1, 2)).transpose(1, 2)))
     learners = ((residual, list(conv.parameters())), (adapter, [*down.parameters(), *tconv.parameters(), *up.parameters()]),
-                (linear, list(lin.parameters())), (projected, list(proj.parameters())))
+                (linear, list(linear.parameters())), (projected, list(proj.parameters())))
     for fn, params in learners:
         torch.manual_seed(a.seed)
         opt = torch.optim.Adam(params, a.lr)
