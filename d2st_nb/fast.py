@@ -42,7 +42,7 @@ def sample_channels_last(x, pos):
     f = u - i0
     corner = _CORNERS.to(x.device)                                       # 8 3
     idx = i0.long() + corner                                             # b g n 8 3: each point's corners
-    hi = torch.tensor([T - 1, H - 1, W - 1], device=x.device)
+    hi = (size - 1).long()                                               # the last voxel on each axis
     wts = torch.where(corner.bool(), f, 1 - f).prod(-1) * ((idx >= 0) & (idx <= hi)).all(-1)   # b g n 8, 0 outside
     idx = torch.minimum(idx.clamp(min=0), hi)
     rows = (idx[..., 0] * H + idx[..., 1]) * W + idx[..., 2] + torch.arange(b, device=x.device).view(b, 1, 1, 1) * (T * H * W)
