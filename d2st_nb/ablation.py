@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 import torch
 from .train import TrainConfig, mean_ci, optional_import
-from .recipes import build_model, config_for, evaluate_shots, run_cli, run_training
+from .recipes import build_model, config_for, evaluate_all, run_cli, run_training
 
 # %% auto #0
 __all__ = ['VARIANTS', 't_interval', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli',
@@ -31,15 +31,16 @@ def t_interval(values) -> tuple:
 
 # %% ../nbs/10_ablation.ipynb #10
 def run_ablation(base: TrainConfig | None = None, variants=VARIANTS, seeds=(0, 1, 2), out_dir="runs/ablation",
-                 verbose: bool = True) -> dict:
-    "Train/evaluate each of `variants` with each of `seeds`; returns `{variant: {'trainable', 'runs': [eval per seed]}}`."
+                 verbose: bool = True, one_seed=()) -> dict:
+    """Train/evaluate each of `variants` with each of `seeds` (the variants in `one_seed`, and `none`, which has nothing
+    to train, with the first seed only); returns `{variant: {'trainable', 'runs': [eval per seed]}}`."""
     base = base or config_for("demo")
     unknown = set(variants) - set(VARIANTS)
     if unknown: raise ValueError(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
     out = {}
     for v in variants:
         runs, trainable = [], 0
-        for s in (seeds if v != "none" else seeds[:1]):
+        for s in (seeds if v != "none" and v not in one_seed else seeds[:1]):
             d = Path(out_dir) / v / f"seed{s}"
             cfg = replace(base, adapter=v if v != "none" else base.adapter, seed=s, out_dir=str(d), compare_with=None,
                           eval_shuffled=False)
@@ -48,7 +49,7 @@ def run_ablation(base: TrainConfig | None = None, variants=VARIANTS, seeds=(0, 1
             if res_file.exists(): res = json.loads(res_file.read_text())
             elif v == "none":
                 model = build_model(cfg, adapter="none")
-                res = {"models": {"none": {"trainable": 0, "eval": evaluate_shots(model, cfg)}}}   # evaluate moves it to cfg.device
+                res = {"models": {"none": {"trainable": 0, "eval": evaluate_all(model, cfg)}}}   # evaluate moves it to cfg.device
                 d.mkdir(parents=True, exist_ok=True); res_file.write_text(json.dumps(res, indent=1))
             else: res = run_training(cfg)
             (m,) = res["models"].values()
@@ -96,6 +97,8 @@ def ablation_cli(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="d2st-ablation", description="Train and evaluate every adapter variant on several seeds.")
     ap.add_argument("--preset", default="demo"); ap.add_argument("--steps", type=int); ap.add_argument("--eval-episodes", type=int)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2]); ap.add_argument("--variants", nargs="+", default=list(VARIANTS))
+    ap.add_argument("--one-seed", nargs="*", default=[], metavar="VARIANT", help="variants run with the first seed only")
+    ap.add_argument("--twin-episodes", type=int, help="episodes per time-reversed twin pair (0: none)")
     ap.add_argument("--out-dir", default="runs/ablation"); ap.add_argument("--device", default="auto")
     ap.add_argument("--workers", type=int)
     ap.add_argument("--debug", action="store_true", help="on an error, show the full traceback instead of one message")
@@ -103,14 +106,18 @@ def ablation_cli(argv=None) -> int:
     return run_cli("d2st-ablation", a.debug, lambda: _ablation(a))
 
 def _ablation(a) -> int:
-    over = {k: v for k, v in dict(steps=a.steps, eval_episodes=a.eval_episodes, device=a.device, workers=a.workers, progress=False).items() if v is not None}
+    over = {k: v for k, v in dict(steps=a.steps, eval_episodes=a.eval_episodes, device=a.device, workers=a.workers,
+                                  twin_episodes=a.twin_episodes, progress=False).items() if v is not None}
     cfg = config_for(a.preset, **over)
-    rows = summarize(run_ablation(cfg, a.variants, tuple(a.seeds), a.out_dir))
+    results = run_ablation(cfg, a.variants, tuple(a.seeds), a.out_dir, one_seed=tuple(a.one_seed))
+    rows = summarize(results)
+    Path(a.out_dir, "results.json").write_text(json.dumps({"config": asdict(cfg), "seeds": list(a.seeds), "one_seed": list(a.one_seed),
+                                                           "results": results, "conclusions": conclusions(results)}, indent=1, default=str))
     table = ablation_table(rows)
     print(table); Path(a.out_dir, "table.md").write_text(table + "\n")
     try:                                                    # the picture of the table, where matplotlib is installed
         ax = plot_ablation(rows)
-        ax.set_title(f"{a.preset}: {cfg.steps} steps, {len(a.seeds)} seed(s), {cfg.eval_episodes} test episodes "
+        ax.set_title(f"{a.preset}: {cfg.steps} steps, up to {len(a.seeds)} seed(s) a variant, {cfg.eval_episodes} test episodes "
                      f"(chance {100 / cfg.way:.0f} %)", fontsize=9)
         ax.axhline(100 / cfg.way, color="grey", lw=0.8, ls="--")
         ax.figure.tight_layout(); ax.figure.savefig(Path(a.out_dir, "ablation.png"), dpi=100)

@@ -21,9 +21,9 @@ _all_ = ["VIDEO_EXTS", "IMAGE_EXTS", "SEEK_GAP", "VIDEO_CODECS", "VideoReadError
 
 # %% auto #0
 __all__ = ['log', 'IMAGENET_MEAN', 'IMAGENET_STD', 'BENCHMARKS', 'sample_indices', 'VideoTransform', 'VideoSplit', 'folder_split',
-           'benchmark_split_file', 'benchmark_split', 'EpisodeDataset', 'make_split', 'make_episodes', 'check_dataset',
-           'data_cli', 'VIDEO_EXTS', 'IMAGE_EXTS', 'SEEK_GAP', 'VIDEO_CODECS', 'VideoReadError', 'frame_count',
-           'video_length', 'read_frames', 'write_video']
+           'benchmark_split_file', 'benchmark_split', 'twin_pairs', 'EpisodeDataset', 'make_split', 'make_episodes',
+           'check_dataset', 'data_cli', 'VIDEO_EXTS', 'IMAGE_EXTS', 'SEEK_GAP', 'VIDEO_CODECS', 'VideoReadError',
+           'frame_count', 'video_length', 'read_frames', 'write_video']
 
 # %% ../nbs/04_data.ipynb #12
 def sample_indices(n: int, t: int, train: bool = False, generator: torch.Generator | None = None) -> list:
@@ -158,12 +158,27 @@ def benchmark_split(root, benchmark: str, split: str = "train", splits_dir=None,
                                         f"(first: {[str(m) for m in missing[:3]]}); see the layout table in d2st_nb/splits/README.md")
     return VideoSplit(split, classes, videos, root)
 
+# %% ../nbs/04_data.ipynb #twins1
+def twin_pairs(split: VideoSplit, splits_dir=None) -> list:
+    """The pairs `(a, b)` of classes of `split` that are each other's time-reversed twins, from
+    `root/splits/twins.txt` (one pair a line, two class names); `[]` when the dataset has no such file."""
+    if split.root is None: return []
+    f = (Path(splits_dir) if splits_dir else Path(split.root) / "splits") / "twins.txt"
+    if not f.is_file(): return []
+    pairs = []
+    for n, line in enumerate(f.read_text().splitlines(), 1):
+        if not line.strip(): continue
+        names = line.split()
+        if len(names) != 2 or names[0] == names[1]: raise ValueError(f"{f}:{n}: expected two different class names, got {line!r}")
+        if all(c in split.classes for c in names): pairs.append(tuple(names))
+    return pairs
+
 # %% ../nbs/04_data.ipynb #27
 class EpisodeDataset(Dataset):
     "N-way K-shot Q-query episodes over a `VideoSplit`; item `i` is a pure function of `(seed, i)`."
     def __init__(self, split: VideoSplit, way: int = 5, shot: int = 1, query: int = 1, num_frames: int = 8,
                  transform: VideoTransform | None = None, train: bool = False, seed: int = 0, skip_bad: bool = False,
-                 length: int | None = None, cache: bool = False):
+                 length: int | None = None, cache: bool = False, twins=(), twin_rate: float = 0.0):
         for name, v in dict(way=way, shot=shot, query=query, num_frames=num_frames).items():
             if int(v) < 1: raise ValueError(f"{name} must be at least 1, got {v}")
         need = shot + query
@@ -178,6 +193,12 @@ class EpisodeDataset(Dataset):
         self.classes = split.classes
         self._lengths = {}                                   # frame counts, cached per process (a pure function of the file)
         self.cache, self._frames = cache, {}                 # cache=True: every frame of each video, decoded once (uint8)
+        if not 0 <= twin_rate <= 1: raise ValueError(f"twin_rate must be in [0, 1], got {twin_rate}")
+        where = {c: i for i, c in enumerate(split.classes)}
+        self.twin_of = {}                                    # class index -> its time-reversed twin's, both in the split
+        for a, b in twins:
+            if a in where and b in where: self.twin_of[where[a]], self.twin_of[where[b]] = where[b], where[a]
+        self.twin_rate = twin_rate
 
     def __len__(self): return self.length
 
@@ -190,6 +211,17 @@ class EpisodeDataset(Dataset):
         if path not in self._lengths: self._lengths[path] = video_length(path)
         idx = sample_indices(self._lengths[path], self.num_frames, self.train, g)
         return self.transform(read_frames(path, idx), g)
+
+    def _with_twins(self, cls, g) -> torch.Tensor:
+        "The episode's classes taken in pairs of twins: each class drawn brings its twin (when it has one) into the episode."
+        out = []
+        for c in torch.randperm(len(self.split), generator=g).tolist():
+            if c in out: continue
+            out.append(c)
+            t = self.twin_of.get(c)
+            if t is not None and t not in out and len(out) < self.way: out.append(t)
+            if len(out) == self.way: break
+        return torch.tensor(out)
 
     def _videos(self, cls: int, g) -> list:
         vids, out = self.split.videos[cls], []
@@ -208,6 +240,7 @@ class EpisodeDataset(Dataset):
         if not 0 <= i < self.length: raise IndexError(i)
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + i)
         cls = torch.randperm(len(self.split), generator=g)[: self.way]
+        if self.twin_rate and self.twin_of and float(torch.rand(1, generator=g)) < self.twin_rate: cls = self._with_twins(cls, g)
         per = [self._videos(int(c), g) for c in cls]
         k, q = self.shot, self.query
         lab = torch.arange(self.way)
@@ -230,16 +263,18 @@ def make_episodes(root, split: str = "train", *, layout: str = "auto", benchmark
                   shot: int = 1, query: int = 1, num_frames: int = 8, img_size: int = 224, resize: int | None = None,
                   mean=None, std=None, train: bool | None = None, flip: bool = False, seed: int = 0,
                   skip_bad: bool = False, length: int | None = None, splits_dir=None, model=None,
-                  cache: bool = False) -> EpisodeDataset:
+                  cache: bool = False, twin_rate: float = 0.0) -> EpisodeDataset:
     """Episodes over `split` of the dataset at `root` (training-mode sampling and crops when `train`, default split=='train').
     `mean`/`std` default to `model.data_config`'s when a `model` (a `VideoModel`) is given, else to ImageNet's.
-    `cache`: keep every decoded video in memory (small datasets read many times)."""
+    `cache`: keep every decoded video in memory (small datasets read many times). `twin_rate`: the fraction of
+    episodes whose classes come in time-reversed twin pairs (`twin_pairs`), where only the order of frames separates them."""
     train = (split == "train") if train is None else train
     dc = getattr(model, "data_config", None) or {}
     mean, std = mean or dc.get("mean"), std or dc.get("std")
     tf = VideoTransform(img_size, resize, train, flip, tuple(mean or IMAGENET_MEAN), tuple(std or IMAGENET_STD))
-    return EpisodeDataset(make_split(root, split, layout, benchmark, splits_dir), way, shot, query, num_frames, tf,
-                          train, seed, skip_bad, length, cache)
+    sp = make_split(root, split, layout, benchmark, splits_dir)
+    return EpisodeDataset(sp, way, shot, query, num_frames, tf, train, seed, skip_bad, length, cache,
+                          twin_pairs(sp, splits_dir) if twin_rate else (), twin_rate)
 
 # %% ../nbs/04_data.ipynb #42
 class _CheckVideos(Dataset):

@@ -42,10 +42,10 @@ SPLITS = {"train": tuple(c for c in CLASSES if c not in SPLITS["val"] + SPLITS["
 
 # %% auto #0
 __all__ = ['SIZE', 'FRAMES', 'SHAPES', 'COLOUR_FAMILIES', 'ATOMS', 'OPPOSITE', 'CLASSES', 'SPLITS', 'RADIUS', 'LIGHT', 'MARGIN',
-           'STEP', 'CLIPS_PER_CLASS', 'IMAGE_MODEL', 'IMAGE_CLASSES', 'GEOMETRY', 'TEST_IMAGES', 'class_name',
-           'atoms_of', 'reverse_class', 'appearance', 'clip_states', 'render_clip', 'one_thread', 'clip_seed',
-           'write_dataset', 'render_image', 'image_batch', 'image_scores', 'sincos_2d', 'pretrain_image_model',
-           'data_samples_dir', 'image_model_info', 'load_image_model', 'main']
+           'STEP', 'START_SPREAD', 'CLIPS_PER_CLASS', 'IMAGE_MODEL', 'IMAGE_CLASSES', 'GEOMETRY', 'TEST_IMAGES',
+           'class_name', 'atoms_of', 'reverse_class', 'appearance', 'clip_states', 'render_clip', 'one_thread',
+           'clip_seed', 'write_dataset', 'render_image', 'image_batch', 'image_scores', 'sincos_2d',
+           'pretrain_image_model', 'data_samples_dir', 'image_model_info', 'load_image_model', 'main']
 
 # %% ../nbs/05_synthetic.ipynb #9
 def _seed(*parts) -> int:
@@ -99,11 +99,18 @@ def appearance(g: torch.Generator) -> dict:
     colour = (torch.tensor(COLOUR_FAMILIES[fam]) + (torch.rand(3, generator=g) - 0.5) * 0.2).clamp(0, 1).tolist()
     return dict(shape=SHAPES[int(u[0] * len(SHAPES))], family=fam, colour=colour, angle=2 * math.pi * u[2])
 
-def _uniform(g, lo, hi) -> float:
-    return lo + (hi - lo) * float(torch.rand(1, generator=g)) if hi > lo else (lo + hi) / 2
+# a clip's start values are drawn from the middle START_SPREAD of the range that keeps it in the picture (1: anywhere)
+START_SPREAD = 0.15
 
-def clip_states(cls: str, g: torch.Generator, frames: int = FRAMES, size: int = SIZE) -> list:
-    "Per frame: the object's centre, radius, angle and light, for class `cls` and the clip's random numbers `g`."
+def _uniform(g, lo, hi, spread: float = 1.0) -> float:
+    "A uniform draw from the middle `spread` fraction of `[lo, hi]` (its midpoint when the range is empty); one number of `g` either way."
+    u = float(torch.rand(1, generator=g))
+    return lo + (hi - lo) * (0.5 + spread * (u - 0.5)) if hi > lo else (lo + hi) / 2
+
+def clip_states(cls: str, g: torch.Generator, frames: int = FRAMES, size: int = SIZE, start_spread: float = START_SPREAD) -> list:
+    """Per frame: the object's centre, radius, angle and light, for class `cls` and the clip's random numbers `g`;
+    the start size, position and light come from the middle `start_spread` of the range that keeps every frame in."""
+    if not 0 <= start_spread <= 1: raise ValueError(f"start_spread must be in [0, 1], got {start_spread}")
     a, b = atoms_of(cls)
     speed, split = 0.8 + 0.4 * float(torch.rand(1, generator=g)), 0.5 + 0.1 * (float(torch.rand(1, generator=g)) - 0.5)
     rel = []                                                            # change since frame 0, per quantity
@@ -115,16 +122,17 @@ def clip_states(cls: str, g: torch.Generator, frames: int = FRAMES, size: int = 
             q, sgn = ATOMS[atom]; d[q] += sgn * STEP[q] * speed * frac
         rel.append(d)
     lo = {q: min(d[q] for d in rel) for q in STEP}; hi = {q: max(d[q] for d in rel) for q in STEP}
-    # start values chosen at random among those that keep every frame inside the ranges
-    log_r0 = _uniform(g, math.log(RADIUS[0]) - lo["size"], math.log(RADIUS[1]) - hi["size"])
+    # start values chosen at random near the middle of those that keep every frame inside the ranges
+    sp = start_spread
+    log_r0 = _uniform(g, math.log(RADIUS[0]) - lo["size"], math.log(RADIUS[1]) - hi["size"], sp)
     r_max = math.exp(log_r0 + hi["size"])
     m = MARGIN + 0.9 * r_max
-    x0, y0 = _uniform(g, m - lo["x"], size - m - hi["x"]), _uniform(g, m - lo["y"], size - m - hi["y"])
-    l0 = _uniform(g, LIGHT[0] - lo["light"], LIGHT[1] - hi["light"])
+    x0, y0 = _uniform(g, m - lo["x"], size - m - hi["x"], sp), _uniform(g, m - lo["y"], size - m - hi["y"], sp)
+    l0 = _uniform(g, LIGHT[0] - lo["light"], LIGHT[1] - hi["light"], sp)
     a0 = 2 * math.pi * float(torch.rand(1, generator=g))
     return [dict(cx=x0 + d["x"], cy=y0 + d["y"], r=math.exp(log_r0 + d["size"]), angle=a0 + d["angle"], light=l0 + d["light"]) for d in rel]
 
-def render_clip(cls: str, seed: int, frames: int = FRAMES, size: int = SIZE) -> torch.Tensor:
+def render_clip(cls: str, seed: int, frames: int = FRAMES, size: int = SIZE, start_spread: float = START_SPREAD) -> torch.Tensor:
     "Clip `seed` of class `cls` as uint8 `t h w 3`; a class and its reverse share random numbers (one is the other backwards)."
     rev = reverse_class(cls)
     canon = min(cls, rev)
@@ -132,7 +140,7 @@ def render_clip(cls: str, seed: int, frames: int = FRAMES, size: int = SIZE) -> 
     look = appearance(g)
     bg = _texture(g, size)
     out = [_draw(bg, look["shape"], look["colour"], s["cx"], s["cy"], s["r"], look["angle"] + s["angle"], s["light"])
-           for s in clip_states(canon, g, frames, size)]
+           for s in clip_states(canon, g, frames, size, start_spread)]
     clip = (torch.stack(out).permute(0, 2, 3, 1) * 255).round().to(torch.uint8)
     return clip if cls == canon else clip.flip(0)
 
@@ -162,7 +170,9 @@ def _write_mp4(path, frames, fps: int = 12, gop: int = 16, crf: int = 26) -> Pat
 
 CLIPS_PER_CLASS = {"train": 12, "val": 16, "test": 16}
 
-def write_dataset(out_dir, seed: int = 0, clips_per_class: dict | None = None, classes=CLASSES, crf: int = 26) -> Path:
+def write_dataset(out_dir, seed: int = 0, clips_per_class: dict | None = None, classes=CLASSES, crf: int = 26,
+                  start_spread: float = START_SPREAD) -> Path:
+    "Every clip of `classes` as an MP4 under `out_dir/<class>/`, and the split files; `start_spread` as in `clip_states`."
     out = Path(out_dir)
     n = clips_per_class or CLIPS_PER_CLASS
     with one_thread():
@@ -170,10 +180,12 @@ def write_dataset(out_dir, seed: int = 0, clips_per_class: dict | None = None, c
             for cls in names:
                 if cls not in classes: continue
                 for j in range(n[split]):
-                    _write_mp4(out / cls / f"{cls}_{j:03d}.mp4", render_clip(cls, clip_seed(cls, j, seed)), crf=crf)
+                    _write_mp4(out / cls / f"{cls}_{j:03d}.mp4", render_clip(cls, clip_seed(cls, j, seed), start_spread=start_spread), crf=crf)
     (out / "splits").mkdir(parents=True, exist_ok=True)
     for split, names in SPLITS.items():
         (out / "splits" / f"{split}.txt").write_text("".join(c + "\n" for c in names if c in classes))
+    pairs = sorted({tuple(sorted((c, reverse_class(c)))) for c in classes if reverse_class(c) != c and reverse_class(c) in classes})
+    (out / "splits" / "twins.txt").write_text("".join(f"{a} {b}\n" for a, b in pairs))   # time-reversed twins (lesson 04)
     return out
 
 
@@ -303,9 +315,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m d2st_nb.synthetic", description=main.__doc__)
     ap.add_argument("--out", default="data_samples"); ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--pretrain", action="store_true"); ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--start-spread", type=float, default=START_SPREAD,
+                    help="fraction of the in-picture range a clip's start is drawn from, centred (1: anywhere)")
     a = ap.parse_args(argv)
     t0 = time.time()
-    write_dataset(Path(a.out) / "videos", seed=a.seed)
+    write_dataset(Path(a.out) / "videos", seed=a.seed, start_spread=a.start_spread)
     print(f"videos written to {Path(a.out) / 'videos'} in {time.time() - t0:.0f} s")
     if a.pretrain: pretrain_image_model(a.out, epochs=a.epochs, seed=a.seed)
     return 0

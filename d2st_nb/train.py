@@ -90,6 +90,8 @@ class TrainConfig:
     eval_seed: int = 0
     compare_with: str | None = None
     eval_shuffled: bool = False
+    twin_episodes: int = 0
+    twin_rate: float = 0.0
     # optimisation
     steps: int = 10_000
     tasks_per_step: int = 2

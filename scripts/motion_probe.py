@@ -21,6 +21,12 @@ the output, as they do in an adapted model. Usage (defaults: the bundled world a
 
     python scripts/motion_probe.py [--root DIR] [--steps 1500] [--lr 3e-3] [--logit-scale 0.1] [--episodes 200]
                                    [--render N]   # N fresh clips per base class instead of the bundled 12
+                                   [--start-spread S]  # render every clip afresh with this start spread (1: wide)
+                                   [--split val]  # report on the validation classes (what recipes are chosen on)
+                                   [--aux-weight W]  # the learners also fit an 80-class head on the frame mean
+                                   [--learners adapter projected]
+
+`novel` in the table is the `--split` classes (default `test`, the novel ones; choose settings on `val`).
 """
 from __future__ import annotations
 import argparse, random, time
@@ -40,33 +46,66 @@ def features(model, tf, root, split):
     return out
 
 
-def episode(data, shot, query, seed):
-    "Support, support labels, queries, query labels of a 5-way episode drawn from per-class features."
+def episode(data, shot, query, seed, with_classes=False):
+    "Support, support labels, queries, query labels (and with `with_classes` the class indices) of a 5-way episode."
     r = random.Random(seed)
     cls = r.sample(range(len(data)), 5)
     s, q = [], []
     for c in cls:
         idx = r.sample(range(len(data[c])), shot + query)
         s += [data[c][i] for i in idx[:shot]]; q += [data[c][i] for i in idx[shot:]]
-    return torch.stack(s), torch.arange(5).repeat_interleave(shot), torch.stack(q), torch.arange(5).repeat_interleave(query)
+    out = torch.stack(s), torch.arange(5).repeat_interleave(shot), torch.stack(q), torch.arange(5).repeat_interleave(query)
+    return (*out, cls) if with_classes else out
+
+
+def shuffled(x, seed):
+    "Clips `v t c` with the frames of each in its own random order (never the identity)."
+    g, t = torch.Generator().manual_seed(seed), x.shape[1]
+    perms = []
+    for _ in range(len(x)):
+        p = torch.randperm(t, generator=g)
+        while torch.equal(p, torch.arange(t)): p = torch.randperm(t, generator=g)
+        perms.append(p)
+    return x[torch.arange(len(x))[:, None], torch.stack(perms)]
 
 
 @torch.no_grad()
-def accuracy(fn, data, shot, episodes):
+def accuracy(fn, data, shot, episodes, shuffle=False):
+    "5-way accuracy (%) over `episodes` episodes of 3 queries a class; `shuffle`: query frames shuffled."
     accs = []
     for i in range(episodes):
         s, sl, q, ql = episode(data, shot, 3, 10**6 + i)
+        if shuffle: q = shuffled(q, i)
         accs.append((few_shot_logits(fn(q), fn(s), sl, 5).argmax(1) == ql).float().mean().item())
     return 100 * sum(accs) / len(accs)
 
 
-def rendered_features(model, tf, clips: int, seed: int = 7):
-    "Per base class of the bundled world: frozen frame features of `clips` clips rendered afresh (clip seed `seed`)."
-    from d2st_nb.synthetic import SPLITS, FRAMES, clip_seed, render_clip
+@torch.no_grad()
+def twin_accuracy(fn, data, names, episodes):
+    "2-way 1-shot accuracy (%) between each class and its time-reversed twin, `episodes` episodes of 3 queries per pair."
+    from d2st_nb.synthetic import reverse_class
+    pairs = [(i, names.index(reverse_class(c))) for i, c in enumerate(names) if names.index(reverse_class(c)) > i]
+    accs = []
+    for a, b in pairs:
+        for i in range(episodes):
+            r = random.Random(10**6 + i)
+            ia, ib = r.sample(range(len(data[a])), 4), r.sample(range(len(data[b])), 4)
+            s = torch.stack([data[a][ia[0]], data[b][ib[0]]])
+            q = torch.stack([data[a][j] for j in ia[1:]] + [data[b][j] for j in ib[1:]])
+            ql = torch.arange(2).repeat_interleave(3)
+            accs.append((few_shot_logits(fn(q), fn(s), torch.arange(2), 2).argmax(1) == ql).float().mean().item())
+    return 100 * sum(accs) / len(accs)
+
+
+def rendered_features(model, tf, clips: int, seed: int = 7, split: str = "train", start_spread=None):
+    """Per class of `split` of the bundled world: frozen frame features of `clips` clips rendered afresh (clip seed
+    `seed`; `start_spread` as in `render_clip`, default the bundled one)."""
+    from d2st_nb.synthetic import SPLITS, FRAMES, START_SPREAD, clip_seed, render_clip
     idx = sample_indices(FRAMES, model.num_frames)
+    sp = START_SPREAD if start_spread is None else start_spread
     out = []
-    for cls in SPLITS["train"]:
-        x = torch.stack([tf(render_clip(cls, clip_seed(cls, j, seed))[idx]) for j in range(clips)])
+    for cls in SPLITS[split]:
+        x = torch.stack([tf(render_clip(cls, clip_seed(cls, j, seed), start_spread=sp)[idx]) for j in range(clips)])
         with torch.no_grad(): out.append(model(x))
     return out
 
@@ -78,16 +117,28 @@ def main(argv=None):
     ap.add_argument("--episodes", type=int, default=200); ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--render", type=int, metavar="N",
                     help="train on N clips per base class rendered afresh (bundled world only) instead of the base videos")
+    ap.add_argument("--start-spread", type=float, metavar="S",
+                    help="render every clip of the bundled world afresh with start spread S (1: starts anywhere in frame)")
+    ap.add_argument("--split", default="test", choices=("val", "test"), help="the classes the table reports as 'novel'")
+    ap.add_argument("--aux-weight", type=float, default=0.0,
+                    help="weight of an auxiliary base-class head on each learner's frame mean (the demo's aux loss)")
+    ap.add_argument("--learners", nargs="*", default=["residual", "adapter", "linear", "projected"],
+                    choices=["residual", "adapter", "linear", "projected"])
     a = ap.parse_args(argv)
-    if a.render and a.root: ap.error("--render renders the bundled world's base classes: it cannot be combined with --root")
+    if (a.render or a.start_spread is not None) and a.root:
+        ap.error("--render and --start-spread render the bundled world: they cannot be combined with --root")
     torch.manual_seed(a.seed)
     model = load_image_model(adapter="none").eval()
     tf = VideoTransform(size=model.data_config["input_size"][-1], mean=model.data_config["mean"], std=model.data_config["std"])
     root = a.root or data_samples_dir() / "videos"
     t0 = time.time()
-    base = rendered_features(model, tf, a.render) if a.render else features(model, tf, root, "train")
-    novel = features(model, tf, root, "test")
-    print(f"frozen features of {sum(map(len, base))} base and {sum(map(len, novel))} novel clips in {time.time() - t0:.0f} s")
+    if a.start_spread is not None:
+        base = rendered_features(model, tf, a.render or 12, seed=0, start_spread=a.start_spread)
+        novel = rendered_features(model, tf, 16, seed=0, split=a.split, start_spread=a.start_spread)
+    else:
+        base = rendered_features(model, tf, a.render) if a.render else features(model, tf, root, "train")
+        novel = features(model, tf, root, a.split)
+    print(f"frozen features of {sum(map(len, base))} base and {sum(map(len, novel))} {a.split} clips in {time.time() - t0:.0f} s")
     u = F.normalize(torch.cat(base), dim=-1)                                # v t c, unit length
     print(f"unit-length base frame features: {(u - u.mean((0, 1))).norm(dim=-1).mean():.2f} from the mean of all frames, "
           f"{(u - u.mean(1, keepdim=True)).norm(dim=-1).mean():.2f} from their clip's mean, frame-to-frame steps "
@@ -104,21 +155,32 @@ def main(argv=None):
     def adapter(f):                                                         # v t c
         x = F.gelu(down(f))
         return f + up(F.gelu(x + tconv(x.transpose(1, 2)).transpose(1, 2)))
-    learners = ((residual, list(conv.parameters())), (adapter, [*down.parameters(), *tconv.parameters(), *up.parameters()]),
-                (linear, list(linear.parameters())), (projected, list(proj.parameters())))
-    for fn, params in learners:
+    learners = {"residual": (residual, list(conv.parameters())),
+                "adapter": (adapter, [*down.parameters(), *tconv.parameters(), *up.parameters()]),
+                "linear": (linear, list(linear.parameters())), "projected": (projected, list(proj.parameters()))}
+    for name in a.learners:
+        fn, params = learners[name]
         torch.manual_seed(a.seed)
-        opt = torch.optim.Adam(params, a.lr)
+        head = nn.Linear(c, len(base))                                      # the auxiliary base-class head (aux_weight > 0)
+        opt = torch.optim.Adam(params + (list(head.parameters()) if a.aux_weight else []), a.lr)
         for step in range(a.steps):
-            s, sl, q, ql = episode(base, 1, 2, step)
-            loss = F.cross_entropy(a.logit_scale * few_shot_logits(fn(q), fn(s), sl, 5), ql)
+            s, sl, q, ql, cls = episode(base, 1, 2, step, with_classes=True)
+            hs, hq = fn(s), fn(q)
+            loss = F.cross_entropy(a.logit_scale * few_shot_logits(hq, hs, sl, 5), ql)
+            if a.aux_weight:
+                ids = torch.tensor(cls + [k for k in cls for _ in range(2)])
+                loss = loss + a.aux_weight * F.cross_entropy(head(torch.cat([hs, hq]).mean(1)), ids)
             opt.zero_grad(); loss.backward(); opt.step()
-    feats = {"raw": lambda f: f, "difference": difference, f"residual ({a.steps} steps)": residual,
-             f"adapter ({a.steps} steps)": adapter, f"linear ({a.steps} steps)": linear, f"projected ({a.steps} steps)": projected}
-    print(f"{'features':24s} {'base 1-shot':>12s} {'novel 1-shot':>13s} {'novel 5-shot':>13s}")
+    feats = {"raw": lambda f: f, "difference": difference,
+             **{f"{name} ({a.steps} steps)": learners[name][0] for name in a.learners}}
+    from d2st_nb.synthetic import SPLITS
+    names = list(SPLITS[a.split]) if a.root is None else make_split(root, a.split, "folders").classes
+    print(f"{'features':24s} {'base 1-shot':>12s} {a.split + ' 1-shot':>13s} {a.split + ' 5-shot':>13s} "
+          f"{'shuffled 1-shot':>16s} {'twin pairs':>11s}")
     for name, fn in feats.items():
         print(f"{name:24s} {accuracy(fn, base, 1, a.episodes):12.1f} {accuracy(fn, novel, 1, a.episodes):13.1f} "
-              f"{accuracy(fn, novel, 5, a.episodes):13.1f}")
+              f"{accuracy(fn, novel, 5, a.episodes):13.1f} {accuracy(fn, novel, 1, a.episodes, shuffle=True):16.1f} "
+              f"{twin_accuracy(fn, novel, names, a.episodes // 4):11.1f}")
     print(f"({time.time() - t0:.0f} s in all; chance 20 %)")
 
 
