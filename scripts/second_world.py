@@ -238,6 +238,8 @@ def write(out, seed: int = 0, train_clips: int = 10, eval_clips: int = 16, size=
                 n += 1
     (out / "splits").mkdir(parents=True, exist_ok=True)
     for split, names in splits.items(): (out / "splits" / f"{split}.txt").write_text("\n".join(names) + "\n")
+    pairs = sorted({tuple(sorted((c, r))) for c, r in REVERSE_OF.items()})     # the time-reversed twins (d2st_nb.data.twin_pairs)
+    (out / "splits" / "twins.txt").write_text("".join(f"{a} {b}\n" for a, b in pairs))
     (out / "world.json").write_text(json.dumps(dict(generator="scripts/second_world.py", seed=seed, size=list(size), frames=frames,
                                                     fps=fps, train_clips=train_clips, eval_clips=eval_clips,
                                                     reverse_of=REVERSE_OF), indent=1))

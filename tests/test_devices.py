@@ -23,7 +23,7 @@ import d2st_nb.recipes as R   # the recipes and the command line (lesson 08); to
 from d2st_nb.backbones import VideoModel
 
 TINY = ["--preset", "demo", "--way", "3", "--query", "1", "--num-frames", "4", "--eval-shots", "1", "--eval-episodes",
-        "1", "--eval-query", "1", "--workers", "0", "--no-progress", "--device", "cuda"]
+        "1", "--eval-query", "1", "--twin-episodes", "0", "--workers", "0", "--no-progress", "--device", "cuda"]
 
 
 class Moved(torch.Tensor):

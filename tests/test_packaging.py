@@ -85,7 +85,7 @@ def test_installed_wheel_runs_the_demo_outside_the_clone(dists, tmp_path):
     assert Path(pkg_file).is_relative_to(site) and Path(data_dir) == site / "d2st_nb" / "data_samples", p.stdout
     p = run(PY, "-m", "d2st_nb.train", "--preset", "demo", "--steps", "2", "--way", "3", "--query", "1", "--num-frames",
             "4", "--eval-shots", "1", "--eval-episodes", "1", "--eval-query", "1", "--compare-with", "",
-            "--no-eval-shuffled", "--workers", "0", "--device", "cpu", "--out-dir", work / "run", cwd=work, env=env)
+            "--no-eval-shuffled", "--twin-episodes", "0", "--workers", "0", "--device", "cpu", "--out-dir", work / "run", cwd=work, env=env)
     res = json.loads((work / "run" / "results.json").read_text())
     assert list(res["models"]) == ["d2st (trained)"] and "trained in" in p.stdout
 
