@@ -199,6 +199,7 @@ class EpisodeDataset(Dataset):
         for a, b in twins:
             if a in where and b in where: self.twin_of[where[a]], self.twin_of[where[b]] = where[b], where[a]
         self.twin_rate = twin_rate
+        self._warned = set()                                 # bad videos already logged (skip_bad): one line each, not one per read
 
     def __len__(self): return self.length
 
@@ -230,7 +231,8 @@ class EpisodeDataset(Dataset):
             try: out.append(self.load(vids[j], g))
             except VideoReadError as e:
                 if not self.skip_bad: raise
-                log.warning("skipping a bad video of class %r: %s", self.split.classes[cls], e)
+                if vids[j] not in self._warned:
+                    self._warned.add(vids[j]); log.warning("skipping a bad video of class %r: %s", self.split.classes[cls], e)
                 continue
             if len(out) == self.shot + self.query: return out
         raise VideoReadError(f"class {self.split.classes[cls]!r}: only {len(out)} of its {len(vids)} videos could be read, "
@@ -303,22 +305,26 @@ def check_dataset(root, layout: str = "auto", benchmark: str | None = None, spli
         except (FileNotFoundError, ValueError) as e:
             rep["broken_splits"].append(f"{name}: {e}"); print_fn(f"✗ split {name!r}: {e}")
     names = list(built)
+    sdir = Path(splits_dir) if splits_dir else Path(root) / "splits"
+    if len(names) > 1 and layout in ("auto", "folders") and not benchmark and not sdir.is_dir():
+        names = []                                      # no split lists: every split is every class folder, not an overlap
+        print_fn(f"note: no split lists in {sdir}: every split is every class folder (write train.txt / test.txt there)")
     for i, a in enumerate(names):
         for b in names[i + 1:]:
             common = sorted(set(built[a].classes) & set(built[b].classes))
             if common:
                 rep["overlap"].append((a, b, common))
                 print_fn(f"⚠ splits {a!r} and {b!r} share {len(common)} classes (e.g. {common[:3]}): novel classes must be unseen")
-    jobs = [(n, c, p) for n, sp in built.items() for c, vids in zip(sp.classes, sp.videos) for p in vids[: max_videos or len(vids)]]
-    results, frames, t0 = {}, 0, time.perf_counter()
-    for r in DataLoader(_CheckVideos([p for *_, p in jobs], num_frames), batch_size=None, num_workers=workers):
-        n, c, p = jobs[int(r["i"])]
-        results[(n, c, str(p))] = r["error"]
+    jobs = list(dict.fromkeys(str(p) for sp in built.values() for vids in sp.videos for p in vids[: max_videos or len(vids)]))
+    results, frames, t0 = {}, 0, time.perf_counter()      # each file decoded (and counted) once, however many splits list it
+    for r in DataLoader(_CheckVideos(jobs, num_frames), batch_size=None, num_workers=workers):
+        p = jobs[int(r["i"])]
+        results[p] = r["error"]
         frames += int(r["frames"])
         if r["how"]: rep["frame_counts"][r["how"]] = rep["frame_counts"].get(r["how"], 0) + 1
         if r["error"]: rep["bad"].append(str(p)); rep["errors"][str(p)] = r["error"]
     seconds = time.perf_counter() - t0
-    need = shot + query
+    need, shown = shot + query, set()                      # a bad file shared by several splits is named once
     for name, sp in built.items():
         counts = list(map(len, sp.videos))
         checked = sum(min(len(v), max_videos or len(v)) for v in sp.videos)
@@ -328,8 +334,8 @@ def check_dataset(root, layout: str = "auto", benchmark: str | None = None, spli
             rep["small"].append(f"{name}: {len(sp)} classes < way={way}"); print_fn(f"  ✗ {len(sp)} classes, fewer than way={way}")
         for c, vids in zip(sp.classes, sp.videos):
             for p in vids:
-                if results.get((name, c, str(p))): print_fn(f"  ✗ {results[(name, c, str(p))]}")
-            usable = len(vids) - sum(1 for p in vids if results.get((name, c, str(p))))
+                if results.get(str(p)) and str(p) not in shown: shown.add(str(p)); print_fn(f"  ✗ {results[str(p)]}")
+            usable = len(vids) - sum(1 for p in vids if results.get(str(p)))
             if usable < need:
                 rep["small"].append(f"{name}/{c}: {usable} readable videos < shot+query={need}")
                 print_fn(f"  ✗ class {c!r}: {usable} readable of {len(vids)} videos, fewer than shot+query={need}")
