@@ -9,7 +9,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 import torch
 from .train import TrainConfig, mean_ci, optional_import
-from .recipes import build_model, config_for, evaluate_all, run_cli, run_training
+from .recipes import build_model, config_for, evaluate_all, preflight, run_cli, run_training
 
 # %% auto #0
 __all__ = ['VARIANTS', 't_interval', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli',
@@ -31,12 +31,14 @@ def t_interval(values) -> tuple:
 
 # %% ../nbs/10_ablation.ipynb #10
 def run_ablation(base: TrainConfig | None = None, variants=VARIANTS, seeds=(0, 1, 2), out_dir="runs/ablation",
-                 verbose: bool = True, one_seed=()) -> dict:
+                 verbose: bool = True, one_seed=(), bad: set | None = None) -> dict:
     """Train/evaluate each of `variants` with each of `seeds` (the variants in `one_seed`, and `none`, which has nothing
-    to train, with the first seed only); returns `{variant: {'trainable', 'runs': [eval per seed]}}`."""
+    to train, with the first seed only); returns `{variant: {'trainable', 'runs': [eval per seed]}}`. The videos are
+    checked once (`preflight`) unless `bad` gives what an earlier check found."""
     base = base or config_for("demo")
     unknown = set(variants) - set(VARIANTS)
     if unknown: raise ValueError(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
+    if bad is None: bad = preflight(base, (base.train_split, base.val_split, base.eval_split))
     out = {}
     for v in variants:
         runs, trainable = [], 0
@@ -49,9 +51,9 @@ def run_ablation(base: TrainConfig | None = None, variants=VARIANTS, seeds=(0, 1
             if res_file.exists(): res = json.loads(res_file.read_text())
             elif v == "none":
                 model = build_model(cfg, adapter="none")
-                res = {"models": {"none": {"trainable": 0, "eval": evaluate_all(model, cfg)}}}   # evaluate moves it to cfg.device
+                res = {"models": {"none": {"trainable": 0, "eval": evaluate_all(model, cfg, exclude=bad)}}}   # evaluate moves it to cfg.device
                 d.mkdir(parents=True, exist_ok=True); res_file.write_text(json.dumps(res, indent=1))
-            else: res = run_training(cfg)
+            else: res = run_training(cfg, bad=bad)
             (m,) = res["models"].values()
             runs.append(m["eval"]); trainable = m["trainable"]
             if verbose: print(f"{v:14s} seed {s}: " + "  ".join(f"{k} {r['acc']:.1f}" for k, r in m["eval"].items())

@@ -21,9 +21,9 @@ _all_ = ["VIDEO_EXTS", "IMAGE_EXTS", "SEEK_GAP", "VIDEO_CODECS", "VideoReadError
 
 # %% auto #0
 __all__ = ['log', 'IMAGENET_MEAN', 'IMAGENET_STD', 'BENCHMARKS', 'sample_indices', 'VideoTransform', 'VideoSplit', 'folder_split',
-           'benchmark_split_file', 'benchmark_split', 'twin_pairs', 'EpisodeDataset', 'make_split', 'make_episodes',
-           'check_dataset', 'data_cli', 'VIDEO_EXTS', 'IMAGE_EXTS', 'SEEK_GAP', 'VIDEO_CODECS', 'VideoReadError',
-           'frame_count', 'video_length', 'read_frames', 'write_video']
+           'benchmark_split_file', 'benchmark_split', 'twin_pairs', 'too_short', 'EpisodeDataset', 'make_split',
+           'make_episodes', 'check_dataset', 'data_cli', 'VIDEO_EXTS', 'IMAGE_EXTS', 'SEEK_GAP', 'VIDEO_CODECS',
+           'VideoReadError', 'frame_count', 'video_length', 'read_frames', 'write_video']
 
 # %% ../nbs/04_data.ipynb #12
 def sample_indices(n: int, t: int, train: bool = False, generator: torch.Generator | None = None) -> list:
@@ -174,6 +174,12 @@ def twin_pairs(split: VideoSplit, splits_dir=None) -> list:
     return pairs
 
 # %% ../nbs/04_data.ipynb #27
+def too_short(path, n: int, num_frames: int) -> int:
+    "`n`, the frame count of `path`, if it holds at least `num_frames` frames; else a `VideoReadError` naming it."
+    if n < num_frames: raise VideoReadError(f"video has {n} frames, fewer than the {num_frames} a clip samples "
+                                            f"(num_frames; its frames would repeat): {path}")
+    return n
+
 class EpisodeDataset(Dataset):
     "N-way K-shot Q-query episodes over a `VideoSplit`; item `i` is a pure function of `(seed, i)`."
     def __init__(self, split: VideoSplit, way: int = 5, shot: int = 1, query: int = 1, num_frames: int = 8,
@@ -204,12 +210,12 @@ class EpisodeDataset(Dataset):
     def __len__(self): return self.length
 
     def load(self, path, g: torch.Generator | None = None) -> torch.Tensor:
-        "One video as `t 3 h w`: its frame indices sampled, frames read, transformed."
+        "One video as `t 3 h w`: its frame indices sampled, frames read, transformed; shorter than `num_frames`: an error."
         if self.cache:
-            if path not in self._frames: self._frames[path] = read_frames(path, range(video_length(path)))   # t h w 3
-            frames = self._frames[path]
+            if path not in self._frames: self._frames[path] = read_frames(path, range(too_short(path, video_length(path), self.num_frames)))
+            frames = self._frames[path]                                                                      # t h w 3
             return self.transform(frames[sample_indices(len(frames), self.num_frames, self.train, g)], g)
-        if path not in self._lengths: self._lengths[path] = video_length(path)
+        if path not in self._lengths: self._lengths[path] = too_short(path, video_length(path), self.num_frames)
         idx = sample_indices(self._lengths[path], self.num_frames, self.train, g)
         return self.transform(read_frames(path, idx), g)
 
@@ -265,16 +271,25 @@ def make_episodes(root, split: str = "train", *, layout: str = "auto", benchmark
                   shot: int = 1, query: int = 1, num_frames: int = 8, img_size: int = 224, resize: int | None = None,
                   mean=None, std=None, train: bool | None = None, flip: bool = False, seed: int = 0,
                   skip_bad: bool = False, length: int | None = None, splits_dir=None, model=None,
-                  cache: bool = False, twin_rate: float = 0.0) -> EpisodeDataset:
+                  cache: bool = False, twin_rate: float = 0.0, exclude=()) -> EpisodeDataset:
     """Episodes over `split` of the dataset at `root` (training-mode sampling and crops when `train`, default split=='train').
     `mean`/`std` default to `model.data_config`'s when a `model` (a `VideoModel`) is given, else to ImageNet's.
     `cache`: keep every decoded video in memory (small datasets read many times). `twin_rate`: the fraction of
-    episodes whose classes come in time-reversed twin pairs (`twin_pairs`), where only the order of frames separates them."""
+    episodes whose classes come in time-reversed twin pairs (`twin_pairs`), where only the order of frames separates them.
+    `exclude`: paths of videos to leave out from the start (the bad files a pre-flight check found)."""
     train = (split == "train") if train is None else train
     dc = getattr(model, "data_config", None) or {}
     mean, std = mean or dc.get("mean"), std or dc.get("std")
     tf = VideoTransform(img_size, resize, train, flip, tuple(mean or IMAGENET_MEAN), tuple(std or IMAGENET_STD))
     sp = make_split(root, split, layout, benchmark, splits_dir)
+    if exclude:
+        ex = {str(p) for p in exclude}
+        kept = [[p for p in v if str(p) not in ex] for v in sp.videos]
+        need = shot + query
+        small = [f"{c} ({len(k)} of {len(v)})" for c, k, v in zip(sp.classes, kept, sp.videos) if len(k) < need <= len(v)]
+        if small: raise ValueError(f"split {split!r}: after leaving out the bad videos, classes with fewer than "
+                                   f"shot+query={need} readable videos: " + ", ".join(small[:10]))
+        sp = VideoSplit(sp.name, sp.classes, kept, sp.root)
     return EpisodeDataset(sp, way, shot, query, num_frames, tf, train, seed, skip_bad, length, cache,
                           twin_pairs(sp, splits_dir) if twin_rate else (), twin_rate)
 
@@ -287,6 +302,7 @@ class _CheckVideos(Dataset):
         p = self.paths[i]
         try:
             n, how = frame_count(p)
+            n = too_short(p, n, self.num_frames)
             return {"i": i, "frames": len(read_frames(p, sample_indices(n, self.num_frames))), "how": how, "error": ""}
         except Exception as e: return {"i": i, "frames": 0, "how": "", "error": str(e) if isinstance(e, VideoReadError) else f"{p}: {type(e).__name__}: {e}"}
 

@@ -10,10 +10,13 @@ from pathlib import Path
 import torch
 from .train import TrainConfig, Trainer, amp_dtype, evaluate, load_training_checkpoint, pick_device, read_checkpoint
 
+log = logging.getLogger("d2st_nb.recipes")
+
 # %% auto #0
-__all__ = ['BUNDLED', 'TWINS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'build_model', 'data_root', 'build_episodes',
-           'evaluate_shots', 'evaluate_twins', 'evaluate_all', 'results_table', 'run_training', 'paper_preset',
-           'config_for', 'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli']
+__all__ = ['log', 'BUNDLED', 'TWINS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'build_model', 'data_root', 'build_episodes',
+           'BadVideosError', 'preflight_cache', 'preflight', 'evaluate_shots', 'evaluate_twins', 'evaluate_all',
+           'results_table', 'run_training', 'paper_preset', 'config_for', 'error_message', 'cli_hint', 'run_cli',
+           'train_cli', 'eval_cli']
 
 # %% ../nbs/08_recipes.ipynb #8
 BUNDLED = "bundled"  # `backbone` name of the small image model shipped in data_samples/
@@ -39,8 +42,8 @@ def data_root(cfg: TrainConfig) -> Path:
     raise ValueError("no data_root given (--data-root): where are the videos?")
 
 def build_episodes(cfg: TrainConfig, split: str, model, *, shot: int | None = None, query: int | None = None,
-                   train: bool = False, seed: int | None = None, length: int | None = None):
-    "An episode source over `split` of the config's data, normalised with `model`'s own mean/std."
+                   train: bool = False, seed: int | None = None, length: int | None = None, exclude=()):
+    "An episode source over `split` of the config's data, normalised with `model`'s own mean/std; `exclude`: bad videos left out."
     from d2st_nb.data import make_episodes
     dc = model.data_config
     pe = getattr(model.backbone, "patch_embed", None)   # a ViT is built for one input size: use it
@@ -49,15 +52,78 @@ def build_episodes(cfg: TrainConfig, split: str, model, *, shot: int | None = No
                          shot=shot or cfg.shot, query=query or cfg.query, num_frames=cfg.num_frames, img_size=img,
                          resize=cfg.resize, mean=dc.get("mean"), std=dc.get("std"), train=train,
                          seed=cfg.seed if seed is None else seed, skip_bad=cfg.skip_bad, length=length,
-                         cache=cfg.cache_videos, twin_rate=cfg.twin_rate if train else 0.0)
+                         cache=cfg.cache_videos, twin_rate=cfg.twin_rate if train else 0.0, exclude=exclude)
+
+class BadVideosError(ValueError):
+    "Videos a run would read that cannot be used, found before anything runs; the message names them (ten, then a count)."
+    def __init__(self, errors: dict, total: int):
+        self.errors = dict(errors)
+        lines = [f"{len(errors)} of the {total:,} videos this run would read cannot be used (nothing was trained or evaluated):"]
+        lines += [f"  {e}" for e in list(errors.values())[:10]] + ([f"  ... and {len(errors) - 10} more"] if len(errors) > 10 else [])
+        super().__init__("\n".join(lines))
+
+def preflight_cache() -> Path:
+    "Where `preflight` keeps what it found per file: `$D2ST_CACHE_DIR`, else `$XDG_CACHE_HOME/d2st_nb`, else `~/.cache/d2st_nb`."
+    import os
+    base = os.environ.get("D2ST_CACHE_DIR") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "d2st_nb"
+    return Path(base) / "preflight.json"
+
+def _stamp(p: str, num_frames: int) -> str:
+    "A file's identity for the cache: path, size and modification time (a frame folder: its frames'), and the frames read."
+    q = Path(p)
+    st = [q.stat()] + ([f.stat() for f in q.iterdir()] if q.is_dir() else [])
+    return f"{q.resolve()}|{sum(s.st_size for s in st)}|{max(s.st_mtime_ns for s in st)}|{num_frames}"
+
+def preflight(cfg: TrainConfig, splits, cache: bool = True) -> set:
+    """Open every video of the config's `splits` once before anything trains or evaluates, as `d2st-data check` does
+    (its frame count and the frames evaluation samples), each file once however many splits list it; what it finds is
+    cached per file (`preflight_cache`), so a second run decodes nothing. Bad files: without `cfg.skip_bad` a
+    `BadVideosError` naming them all; with it, one warning line each and a count, and their paths returned for
+    `build_episodes(..., exclude=)` — so no episode ever draws them."""
+    import os
+    from torch.utils.data import DataLoader
+    from d2st_nb.data import _CheckVideos, make_split
+    root = data_root(cfg)
+    names = list(dict.fromkeys(s for s in splits if s))
+    built = {s: make_split(root, s, cfg.layout, cfg.benchmark) for s in names}
+    paths = list(dict.fromkeys(str(p) for sp in built.values() for v in sp.videos for p in v))
+    f, known = preflight_cache(), {}
+    if cache and f.is_file():
+        try: known = json.loads(f.read_text())
+        except (OSError, ValueError): known = {}
+    stamps = {p: _stamp(p, cfg.num_frames) for p in paths if Path(p).exists()}
+    todo = [p for p in stamps if stamps[p] not in known]
+    if todo:
+        workers = cfg.workers if len(todo) > 200 else 0                           # a worker pays only for many files
+        for r in DataLoader(_CheckVideos(todo, cfg.num_frames), batch_size=None, num_workers=workers):
+            known[stamps[todo[int(r["i"])]]] = r["error"]
+        if cache:
+            try:
+                f.parent.mkdir(parents=True, exist_ok=True)
+                tmp = f.with_suffix(f".{os.getpid()}.tmp"); tmp.write_text(json.dumps(known)); tmp.replace(f)
+            except OSError as e: log.info("preflight: cannot write the cache %s (%s)", f, e)
+    found = lambda p: known[stamps[p]] if p in stamps else f"{p}: not found"
+    errors = {p: e for p in paths if (e := found(p))}
+    log.info("preflight: %d videos of %s checked (%d decoded now, the rest cached), %d bad", len(paths), "/".join(names), len(todo), len(errors))
+    if errors and not cfg.skip_bad: raise BadVideosError(errors, len(paths))
+    need = {cfg.train_split: cfg.shot + cfg.query, cfg.val_split: cfg.shot + cfg.eval_query}
+    need[cfg.eval_split] = max(need.get(cfg.eval_split, 0), max(cfg.eval_shots) + cfg.eval_query)
+    small = [f"{s}/{c} ({sum(str(p) not in errors for p in v)} of {len(v)})" for s, sp in built.items()
+             for c, v in zip(sp.classes, sp.videos) if sum(str(p) not in errors for p in v) < need.get(s, 0)]
+    if small: raise ValueError(("after leaving out the bad videos, " if errors else "") + f"{len(small)} classes have fewer "
+                               f"readable videos than an episode needs (shot + query): " + ", ".join(small[:10]))
+    if not errors: return set()
+    for e in errors.values(): log.warning("leaving out a bad video: %s", e)
+    log.warning("left out %d bad video(s) of %d (--skip-bad): no episode draws them", len(errors), len(paths))
+    return set(errors)
 
 def evaluate_shots(model, cfg: TrainConfig, split: str | None = None, progress: bool = False,
-                   shuffle_frames: bool = False) -> dict:
+                   shuffle_frames: bool = False, exclude=()) -> dict:
     """Accuracy ± 95 % CI at each of `cfg.eval_shots` over `cfg.eval_episodes` episodes of `split` (default `cfg.eval_split`),
     on the configured device; `shuffle_frames`: with the frames of every query video shuffled."""
     out = {}
     for k in cfg.eval_shots:
-        src = build_episodes(cfg, split or cfg.eval_split, model, shot=k, query=cfg.eval_query, seed=cfg.eval_seed)
+        src = build_episodes(cfg, split or cfg.eval_split, model, shot=k, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
         out[f"{cfg.way}-way {k}-shot"] = evaluate(model, src, cfg.eval_episodes, device=pick_device(cfg.device),
                                                    amp=cfg.amp, workers=cfg.workers, progress=progress,
                                                    shuffle_frames=shuffle_frames)
@@ -66,13 +132,13 @@ def evaluate_shots(model, cfg: TrainConfig, split: str | None = None, progress: 
 TWINS = "twin pairs 2-way 1-shot"   # the results' name for `evaluate_twins`
 
 def evaluate_twins(model, cfg: TrainConfig, split: str | None = None, progress: bool = False,
-                   shuffle_frames: bool = False) -> dict | None:
+                   shuffle_frames: bool = False, exclude=()) -> dict | None:
     """2-way 1-shot accuracy ± 95 % CI between each class of `split` (default `cfg.eval_split`) and its time-reversed
     twin (`twin_pairs`), `cfg.twin_episodes` episodes of `cfg.eval_query` queries a class per pair; None when the
     split has no twins or `cfg.twin_episodes` is 0. A model blind to frame order scores 50 % here."""
     from d2st_nb.data import EpisodeDataset, VideoSplit, twin_pairs
     from d2st_nb.train import mean_ci
-    src = build_episodes(cfg, split or cfg.eval_split, model, shot=1, query=cfg.eval_query, seed=cfg.eval_seed)
+    src = build_episodes(cfg, split or cfg.eval_split, model, shot=1, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
     pairs = twin_pairs(src.split)
     if not pairs or not cfg.twin_episodes: return None
     accs, where = [], {c: i for i, c in enumerate(src.split.classes)}
@@ -86,10 +152,11 @@ def evaluate_twins(model, cfg: TrainConfig, split: str | None = None, progress: 
     m, ci = mean_ci(accs)
     return {"acc": m, "ci95": ci, "episodes": len(accs), "pairs": len(pairs), "per_episode": accs}
 
-def evaluate_all(model, cfg: TrainConfig, split: str | None = None, progress: bool = False, shuffle_frames: bool = False) -> dict:
-    "`evaluate_shots`, and `evaluate_twins` under `TWINS` when the split has twin pairs."
-    out = evaluate_shots(model, cfg, split, progress, shuffle_frames)
-    tw = evaluate_twins(model, cfg, split, progress, shuffle_frames)
+def evaluate_all(model, cfg: TrainConfig, split: str | None = None, progress: bool = False, shuffle_frames: bool = False,
+                 exclude=()) -> dict:
+    "`evaluate_shots`, and `evaluate_twins` under `TWINS` when the split has twin pairs (`exclude`: bad videos left out)."
+    out = evaluate_shots(model, cfg, split, progress, shuffle_frames, exclude)
+    tw = evaluate_twins(model, cfg, split, progress, shuffle_frames, exclude)
     if tw is not None: out[TWINS] = tw
     return out
 
@@ -104,22 +171,24 @@ def results_table(results: dict) -> str:
     lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(row)) for row in rows]
     return "\n".join([lines[0], "  ".join("-" * x for x in w)] + lines[1:])
 
-def run_training(cfg: TrainConfig, resume: bool = False) -> dict:
+def run_training(cfg: TrainConfig, resume: bool = False, bad: set | None = None) -> dict:
     """Train the adapters on `cfg.train_split`, evaluate on `cfg.eval_split` — and the frozen baseline when
     `cfg.compare_with`, the trained model on shuffled query frames when `cfg.eval_shuffled` — write
-    `out_dir/results.json` and return the results."""
+    `out_dir/results.json` and return the results. Every video it will read is checked first (`preflight`), unless
+    `bad` gives what an earlier check found."""
     # what needs no model is checked first: a bad value, a missing dataset or a corrupt checkpoint fails at once
     if cfg.amp != "auto": amp_dtype(pick_device(cfg.device), cfg.amp)
     root, last = data_root(cfg), Path(cfg.out_dir) / "last.pt"
     if not root.is_dir(): raise FileNotFoundError(f"dataset root not found: {root}")
     if resume and last.is_file(): read_checkpoint(last)
+    if bad is None: bad = preflight(cfg, (cfg.train_split, cfg.val_split, cfg.eval_split))
     torch.manual_seed(cfg.seed); random.seed(cfg.seed)
     probe = build_model(cfg)  # for the data statistics and the number of base classes
-    train_src = build_episodes(cfg, cfg.train_split, probe, train=True)
+    train_src = build_episodes(cfg, cfg.train_split, probe, train=True, exclude=bad)
     n_base = cfg.num_base_classes or len(train_src.classes)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg, num_base_classes=n_base if cfg.aux_weight else None)
-    val_src = build_episodes(cfg, cfg.val_split, model, query=cfg.eval_query, seed=cfg.eval_seed) if cfg.val_split else None
+    val_src = build_episodes(cfg, cfg.val_split, model, query=cfg.eval_query, seed=cfg.eval_seed, exclude=bad) if cfg.val_split else None
     trainer = Trainer(model, train_src, cfg, val_episodes=val_src)
     if resume and trainer.resume(): print(f"resumed from {trainer.ckpt_path} at step {trainer.step}")
     t0 = time.time()
@@ -127,14 +196,14 @@ def run_training(cfg: TrainConfig, resume: bool = False) -> dict:
     results = {"config": asdict(cfg), "train_seconds": round(time.time() - t0, 1), "models": {}}
     if trainer.rank != 0: return results
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    results["models"][f"{cfg.adapter} (trained)"] = {"trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress)}
+    results["models"][f"{cfg.adapter} (trained)"] = {"trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress, exclude=bad)}
     if cfg.eval_shuffled:
         results["models"][f"{cfg.adapter} (trained), query frames shuffled"] = {
-            "trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress, shuffle_frames=True)}
+            "trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress, shuffle_frames=True, exclude=bad)}
     if cfg.compare_with:
         base = build_model(cfg, adapter=cfg.compare_with).to(trainer.device)
         results["models"][f"{cfg.compare_with} (frozen, untrained)"] = {
-            "trainable": 0, "eval": evaluate_all(base, cfg, progress=cfg.progress)}
+            "trainable": 0, "eval": evaluate_all(base, cfg, progress=cfg.progress, exclude=bad)}
     Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
     (Path(cfg.out_dir) / "results.json").write_text(json.dumps(results, indent=1, default=str))
     return results
@@ -223,6 +292,7 @@ def _resolve(args) -> TrainConfig:
 
 def error_message(e: BaseException) -> str:
     "One line for an error: its own last line (a DataLoader worker's error carries the worker's traceback in front)."
+    if isinstance(e, BadVideosError): return str(e)                            # our own list of every bad file: whole
     lines = [l for l in str(e).splitlines() if l.strip()] or [type(e).__name__]
     last = lines[-1]
     if len(lines) > 1 and ": " in last and last.split(": ", 1)[0].rsplit(".", 1)[-1].endswith(("Error", "Exception")):
@@ -232,6 +302,9 @@ def error_message(e: BaseException) -> str:
 def cli_hint(e: BaseException) -> str:
     "What to do about an error at the command line."
     from d2st_nb.data import VideoReadError
+    if isinstance(e, BadVideosError):
+        return ("remove or re-encode them, or pass --skip-bad to leave them out of every episode "
+                "(`d2st-data check DATA_ROOT` lists them too)")
     if isinstance(e, VideoReadError) or "VideoReadError" in str(e):
         return ("a video cannot be read: re-encode or remove it, list every bad file with `d2st-data check DATA_ROOT`, "
                 "or pass --skip-bad to skip (and log) unreadable videos")
@@ -286,6 +359,7 @@ def _eval(args) -> int:
         cfg = config_for(args.preset, args.config, **{**base, **over})
     else: cfg = _resolve(args)
     if args.print_config: print(json.dumps(asdict(cfg), indent=1)); return 0
+    bad = preflight(cfg, (cfg.eval_split,))
     model = build_model(cfg)
     if state is not None:
         n_aux = state["model"].get("aux_head.weight")
@@ -294,7 +368,7 @@ def _eval(args) -> int:
     model.to(pick_device(cfg.device))
     name = f"{cfg.adapter} ({'trained' if state is not None else 'untrained'})"
     res = {name: {"trainable": sum(p.numel() for p in model.parameters() if p.requires_grad) if state is not None else 0,
-                  "eval": evaluate_all(model, cfg, progress=cfg.progress)}}
+                  "eval": evaluate_all(model, cfg, progress=cfg.progress, exclude=bad)}}
     print(results_table(res))
     if args.json: Path(args.json).write_text(json.dumps(res, indent=1))
     return 0
