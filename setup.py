@@ -9,7 +9,7 @@ cfg = ConfigParser(delimiters=["="])
 cfg.read("settings.ini", encoding="utf-8")
 cfg = cfg["DEFAULT"]
 
-licenses = {"apache2": ("Apache Software License 2.0", "OSI Approved :: Apache Software License")}
+licenses = {"apache2": "Apache-2.0"}   # settings.ini's name -> the SPDX expression (license classifiers are deprecated)
 statuses = ["1 - Planning", "2 - Pre-Alpha", "3 - Alpha", "4 - Beta", "5 - Production/Stable"]
 py_versions = "3.9 3.10 3.11 3.12 3.13".split()
 
@@ -20,6 +20,11 @@ lic = licenses[cfg["license"]]
 min_python = cfg["min_python"]
 console_scripts = cfg.get("console_scripts", "").split()
 
+
+
+# The split lists and reference tables are data folders inside the package: declared as (namespace) packages so
+# that setuptools ships them without warning that a folder "would be ignored".
+packages = setuptools.find_namespace_packages(include=["d2st_nb", "d2st_nb.*"], exclude=["*.__pycache__"])
 
 
 class BuildPyWithData(build_py):
@@ -36,22 +41,22 @@ setuptools.setup(
     cmdclass={"build_py": BuildPyWithData},
     name=cfg["lib_name"],
     version=cfg["version"],
-    license=lic[0],
+    license=lic,
     classifiers=[
         "Development Status :: " + statuses[int(cfg["status"])],
         "Intended Audience :: " + cfg["audience"].title(),
-        "License :: " + lic[1],
         "Natural Language :: " + cfg["language"].title(),
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ]
     + ["Programming Language :: Python :: " + v for v in py_versions[py_versions.index(min_python):]],
     url=cfg["git_url"],
-    packages=setuptools.find_packages(include=["d2st_nb", "d2st_nb.*"]),
+    packages=packages,
     # `{"": "."}` makes an editable install a plain path entry for the repository (not an import hook): a folder
     # named d2st_nb in the working directory (the clone itself, seen from its parent) then cannot shadow the package.
     package_dir={"": "."},
     include_package_data=True,
-    package_data={"d2st_nb": ["splits/*/*.txt", "splits/README.md", "reference/*.tsv", "reference/README.md"]},
+    package_data={"d2st_nb.splits": ["README.md"], "d2st_nb.reference": ["*.tsv", "README.md"],
+                  **{p: ["*.txt"] for p in packages if p.startswith("d2st_nb.splits.")}},
     install_requires=requirements,
     extras_require={"lessons": lessons_requirements, "dev": dev_requirements + lessons_requirements},
     python_requires=">=" + min_python,

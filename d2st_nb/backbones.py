@@ -14,7 +14,6 @@ from einops import rearrange
 from torch.utils.checkpoint import checkpoint
 from .attention import PAPER_SETTINGS, DSTASettings
 from .adapter import make_adapter, num_params, ADAPTER_KINDS
-from .fewshot import few_shot_logits
 
 # %% auto #0
 __all__ = ['settings_for_map', 'VideoModel', 'ViTVideoModel', 'ResNetVideoModel', 'create_video_model', 'read_state_dict',
@@ -33,7 +32,7 @@ def settings_for_map(hw, groups: int, hidden: int) -> DSTASettings:
 
 # %% ../nbs/03_backbones.ipynb #11
 class VideoModel(nn.Module):
-    "A frozen timm image model with adapters: videos `b t 3 h w` → frame features `b t c`, and few-shot episodes."
+    "A frozen timm image model with adapters: videos `b t 3 h w` → frame features `b t c` (`metric`: the few-shot head lesson 06 puts on them)."
     def __init__(self, backbone: nn.Module, adapters: nn.ModuleList, num_frames: int, feature_dim: int,
                  num_base_classes: int | None = None, metric: str = "bimhm", grad_checkpointing: bool = False):
         super().__init__()
@@ -85,11 +84,6 @@ class VideoModel(nn.Module):
     def aux_logits(self, feats):
         "Auxiliary base-class logits of frame features `(b, t, c)` (from their frame mean), or None without a head."
         return None if self.aux_head is None else self.aux_head(feats.mean(1))
-
-    def episode_logits(self, support, support_labels, query, n_way: int | None = None):
-        "Support `(n k, t, 3, h, w)` with labels in 0..N−1 and query `(q, t, 3, h, w)` → logits `(q, N)` (default head: Bi-MHM)."
-        feats = self.frame_features(torch.cat([support, query]))
-        return few_shot_logits(feats[len(support):], feats[:len(support)], support_labels, n_way, self.metric)
 
 # %% ../nbs/03_backbones.ipynb #13
 class ViTVideoModel(VideoModel):

@@ -511,17 +511,3 @@ def plot_log(out_dir, ax=None, smooth: int = 10):
     if va: ax[1].errorbar([r["step"] for r in va], [r["val_acc"] for r in va], [r["val_ci95"] for r in va], fmt="o-", label="validation")
     ax[1].set(xlabel="step", ylabel="query accuracy (%)", title="accuracy"); ax[1].legend()
     return ax
-
-# %% ../nbs/07_train.ipynb #60
-_MOVED = ('BUNDLED', 'build_model', 'data_root', 'build_episodes', 'evaluate_shots', 'results_table', 'run_training', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'paper_preset', 'PRESETS', 'config_for', 'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli')
-
-def __getattr__(name: str):
-    "The recipes and the command line live in `d2st_nb.recipes` (lesson 08); `from d2st_nb.train import config_for` still works."
-    if name in _MOVED:
-        from d2st_nb import recipes          # on first use: recipes imports this module at its top
-        return getattr(recipes, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-if __name__ == "__main__" and "__file__" in globals():   # `python -m d2st_nb.train` is `python -m d2st_nb.recipes`
-    from d2st_nb.recipes import train_cli
-    raise SystemExit(train_cli())

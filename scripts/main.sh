@@ -8,8 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e .
+source scripts/install.sh
+quiet_install "$VENV" "."
 export MPLBACKEND=Agg
 "$VENV/bin/d2st-train" --preset demo --out-dir runs/demo "$@"

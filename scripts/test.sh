@@ -7,9 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[dev]"
+source scripts/install.sh
+quiet_install "$VENV" ".[dev]"
 export PATH="$PWD/$VENV/bin:$PATH"
 export MPLBACKEND=Agg
 

@@ -83,7 +83,7 @@ def test_installed_wheel_runs_the_demo_outside_the_clone(dists, tmp_path):
             cwd=work, env=env)
     pkg_file, data_dir = p.stdout.split()
     assert Path(pkg_file).is_relative_to(site) and Path(data_dir) == site / "d2st_nb" / "data_samples", p.stdout
-    p = run(PY, "-m", "d2st_nb.train", "--preset", "demo", "--steps", "2", "--way", "3", "--query", "1", "--num-frames",
+    p = run(PY, "-m", "d2st_nb.recipes", "--preset", "demo", "--steps", "2", "--way", "3", "--query", "1", "--num-frames",
             "4", "--eval-shots", "1", "--eval-episodes", "1", "--eval-query", "1", "--compare-with", "",
             "--no-eval-shuffled", "--twin-episodes", "0", "--workers", "0", "--device", "cpu", "--out-dir", work / "run", cwd=work, env=env)
     res = json.loads((work / "run" / "results.json").read_text())
