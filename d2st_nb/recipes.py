@@ -94,7 +94,7 @@ def preflight(cfg: TrainConfig, splits, cache: bool = True) -> set:
     stamps = {p: _stamp(p, cfg.num_frames) for p in paths if Path(p).exists()}
     todo = [p for p in stamps if stamps[p] not in known]
     if todo:
-        workers = cfg.workers if len(todo) > 200 else 0                           # a worker pays only for many files
+        workers = min(4, os.cpu_count() or 1) if len(todo) > 200 else 0   # decoding in parallel pays for many files only
         for r in DataLoader(_CheckVideos(todo, cfg.num_frames), batch_size=None, num_workers=workers):
             known[stamps[todo[int(r["i"])]]] = r["error"]
         if cache:
