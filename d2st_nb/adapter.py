@@ -10,12 +10,15 @@ import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
 from .attention import DeformableSTAttention, DSTASettings, ChannelNorm, PAPER_SETTINGS, dsta_plain
-from .fast import (down_gelu, up_gelu_residual, map_down, map_up_residual, depthwise_conv3d,
-                          residual_mean)   # the fast forms: lesson 11
+fast_ops = None   # the fused ops of lesson 11: its module `d2st_nb.fast` puts itself here when the package is imported
+
+def _fast(fused: bool):
+    "The fused ops when `fused` and lesson 11's module is there, else None (plain PyTorch ops)."
+    return fast_ops if fused else None
 
 # %% auto #0
-__all__ = ['ADAPTER_KINDS', 'adapter_plain', 'Adapter', 'DepthwiseConv3d', 'PlainMix', 'ConvMix', 'D2STMix', 'make_adapter',
-           'set_fused', 'num_params']
+__all__ = ['fast_ops', 'ADAPTER_KINDS', 'adapter_plain', 'Adapter', 'DepthwiseConv3d', 'PlainMix', 'ConvMix', 'D2STMix',
+           'make_adapter', 'set_fused', 'num_params']
 
 # %% ../nbs/02_adapter.ipynb #04fd80e6
 def adapter_plain(a, x):
@@ -80,21 +83,22 @@ class Adapter(nn.Module):
             if x.dim() != 3 or x.shape[-1] != self.dim:
                 raise ValueError(f"token form expects (b t, n, {self.dim}), got shape {tuple(x.shape)}")
             h, w = self._grid(x.shape[1] - p)
-            if self.fused: z, skip = down_gelu(x, self.down.weight, self.down.bias)            # (b t) n c', x
+            ops = _fast(self.fused)
+            if ops: z, skip = ops.down_gelu(x, self.down.weight, self.down.bias)              # (b t) n c', x
             else: z, skip = self.act(self.down(x)), x
             pre, patches = z.split([p, h * w], dim=1)               # split, not slices: its backward is one concatenation
             vol, prefix = self.mixer(rearrange(patches, "(b t) (h w) c -> b c t h w", t=t, h=h),
                                      rearrange(pre, "(b t) p c -> b t p c", t=t) if p else None)
             z = rearrange(vol, "b c t h w -> (b t) (h w) c")
             if p: z = torch.cat([rearrange(prefix, "b t p c -> (b t) p c"), z], dim=1)
-            if self.fused: return up_gelu_residual(z, self.up.weight, self.up.bias, skip)
+            if ops: return ops.up_gelu_residual(z, self.up.weight, self.up.bias, skip)
             return skip + self.act(self.up(z))
         if x.dim() != 4 or x.shape[1] != self.dim:
             raise ValueError(f"map form expects (b t, {self.dim}, h, w), got shape {tuple(x.shape)}")
-        if self.fused:
-            z = map_down(x, self.down.weight, self.down.bias, t)                  # b t h w c': channels last
+        if ops := _fast(self.fused):
+            z = ops.map_down(x, self.down.weight, self.down.bias, t)              # b t h w c': channels last
             vol, _ = self.mixer(rearrange(z, "b t h w c -> b c t h w"), None)
-            return map_up_residual(vol, self.up.weight, self.up.bias, x)
+            return ops.map_up_residual(vol, self.up.weight, self.up.bias, x)
         z = F.conv2d(x, self.down.weight[:, :, None, None], self.down.bias)       # (b t) c' h w: a 1×1 convolution
         vol, _ = self.mixer(rearrange(z, "(b t) c h w -> b c t h w", t=t), None)
         return x + F.conv2d(rearrange(vol, "b c t h w -> (b t) c h w"), self.up.weight[:, :, None, None], self.up.bias)
@@ -105,7 +109,8 @@ def _norm_prefix(ln: ChannelNorm, prefix):
 
 def _mean_of_residuals(x, outs, fused: bool):
     "`mean(x + o for o in outs)` (the fast form: `residual_mean`, lesson 11)."
-    return residual_mean(x, outs) if fused else sum(x + o for o in outs) / len(outs)
+    ops = _fast(fused)
+    return ops.residual_mean(x, outs) if ops else sum(x + o for o in outs) / len(outs)
 
 class DepthwiseConv3d(nn.Conv3d):
     """A depthwise, stride-1, 'same'-padded `Conv3d` of `dim` channels (the parameters of `nn.Conv3d`). `fused`: the
@@ -116,7 +121,8 @@ class DepthwiseConv3d(nn.Conv3d):
             raise ValueError(f"padding {self.padding} must not exceed kernel_size - 1 {self.kernel_size}")
         self.fused = fused
     def forward(self, x):
-        return depthwise_conv3d(x, self.weight, self.bias, self.padding) if self.fused else super().forward(x)
+        ops = _fast(self.fused)
+        return ops.depthwise_conv3d(x, self.weight, self.bias, self.padding) if ops else super().forward(x)
 
 class PlainMix(nn.Module):
     "No mixing; a GELU in the map form (the token form already has one after `down`)."

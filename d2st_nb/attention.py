@@ -11,7 +11,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
 from .sampling import reference_lattice, bound_offsets, sample_volume
-from .fast import dsta_fast   # the fast form of DSTA: lesson 11
 
 # %% auto #0
 __all__ = ['PAPER_SETTINGS', 'clamp_kernel', 'lattice_size', 'ClampedConv3d', 'Window', 'DSTASettings', 'ChannelNorm',
@@ -119,8 +118,10 @@ class DeformableSTAttention(nn.Module):
 
     `window` (kernel, stride of the offset network) sets the lattice; `map_size` (T, H, W), when known, clamps
     the kernel at construction (otherwise it is clamped at run time). `align` is the reference lattice's
-    alignment (`'centres'` as in the paper). `fused` (default): compute it the fast way of lesson 11
-    (`d2st_nb.fast.dsta_fast`); `False`: `dsta_plain`. Both give the same numbers."""
+    alignment (`'centres'` as in the paper). `fused` (default): compute it the fast way of lesson 11 — the class's
+    `fast_form`, which lesson 11's module puts there when the package is imported; `False` (or no fast form):
+    `dsta_plain`. Both give the same numbers."""
+    fast_form = None
     def __init__(self, dim: int, groups: int, window: Window, map_size=None, align: str = "centres", fused: bool = True):
         super().__init__()
         if dim % groups: raise ValueError(f"dim {dim} is not divisible by groups {groups}")
@@ -136,7 +137,8 @@ class DeformableSTAttention(nn.Module):
         and `attn` `(b, g, queries, n)` (queries ordered `t (p + h w)`)."""
         if x.dim() != 5 or x.shape[1] != self.dim:
             raise ValueError(f"x must be (b, {self.dim}, t, h, w), got shape {tuple(x.shape)}")
-        return (dsta_fast if self.fused else dsta_plain)(self, x, prefix, return_details)
+        fast = type(self).fast_form
+        return (fast if self.fused and fast is not None else dsta_plain)(self, x, prefix, return_details)
 
 
 # %% ../nbs/01_attention.ipynb #24

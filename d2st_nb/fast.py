@@ -12,7 +12,7 @@ from .sampling import reference_lattice, bound_offsets
 
 # %% auto #0
 __all__ = ['sampling_points', 'sample_channels_last', 'head_weights', 'attend', 'dsta_fast', 'add_into', 'down_gelu',
-           'up_gelu_residual', 'depthwise_conv3d', 'residual_mean', 'map_down', 'map_up_residual']
+           'up_gelu_residual', 'depthwise_conv3d', 'residual_mean', 'map_down', 'map_up_residual', 'attach']
 
 # %% ../nbs/11_fast.ipynb #dca25f0b
 def sampling_points(attn, q):
@@ -202,3 +202,13 @@ def map_up_residual(vol, weight, bias, x):
     channels last in memory (`torch.channels_last`): the next stage's convolutions take it as it is."""
     return add_into(F.conv2d(rearrange(vol, "b c t h w -> (b t) c h w"), weight[:, :, None, None], bias), x)
 
+
+# %% ../nbs/11_fast.ipynb #7e5eb916
+def attach():
+    "Give lessons 01 and 02 their fast forms: DSTA's `fast_form` and the adapter's fused ops (`fused=True` runs them)."
+    import importlib
+    from d2st_nb import attention, adapter
+    ops = importlib.import_module("d2st_nb.fast")            # this module (the package's, also when a notebook runs this)
+    attention.DeformableSTAttention.fast_form, adapter.fast_ops = ops.dsta_fast, ops
+
+attach()
