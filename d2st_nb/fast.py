@@ -203,7 +203,7 @@ def map_up_residual(vol, weight, bias, x):
     return add_into(F.conv2d(rearrange(vol, "b c t h w -> (b t) c h w"), weight[:, :, None, None], bias), x)
 
 
-# %% ../nbs/11_fast.ipynb #7e5eb916
+# %% ../nbs/11_fast.ipynb #c3808b24
 def attach():
     "Give lessons 01 and 02 their fast forms: DSTA's `fast_form` and the adapter's fused ops (`fused=True` runs them)."
     import importlib

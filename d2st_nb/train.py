@@ -21,8 +21,8 @@ log = logging.getLogger("d2st_nb.train")
 __all__ = ['log', 'CKPT_FORMAT', 'pick_device', 'native_bf16', 'amp_dtype', 'autocast', 'TrainConfig', 'make_optimizer',
            'lr_factor', 'to_device', 'episode_forward', 'EpisodeIndices', 'episode_loader', 'train_episode_numbers',
            'ToyEpisodes', 'mean_ci', 'shuffle_query_frames', 'ProgressLines', 'ProgressBar', 'in_notebook',
-           'show_progress', 'evaluate', 'save_checkpoint', 'read_checkpoint', 'load_training_checkpoint',
-           'init_distributed', 'Trainer', 'read_log', 'optional_import', 'plot_log']
+           'show_progress', 'evaluate', 'episodes_needed', 'binomial_sigma', 'save_checkpoint', 'read_checkpoint',
+           'load_training_checkpoint', 'init_distributed', 'Trainer', 'read_log', 'optional_import', 'plot_log']
 
 # %% ../nbs/07_train.ipynb #8
 def pick_device(device: str | torch.device = "auto") -> torch.device:
@@ -188,11 +188,15 @@ def train_episode_numbers(start_step: int, stop_step: int, tasks_per_step: int, 
 
 # %% ../nbs/07_train.ipynb #20
 class ToyEpisodes(Dataset):
-    "Toy episodes: each class is a random frame pattern that drifts in a class-specific direction over time."
-    def __init__(self, n_classes=8, way=3, shot=1, query=1, t=4, size=32, seed=0, length=10**6):
+    """Toy episodes: each class is a random frame pattern that drifts in a class-specific direction over time;
+    `twins`: class `2k + 1` is class `2k` played backwards (its pattern, the drift reversed)."""
+    def __init__(self, n_classes=8, way=3, shot=1, query=1, t=4, size=32, seed=0, length=10**6, twins: bool = False):
         g = torch.Generator().manual_seed(1234)
         self.base = torch.randn(n_classes, 3, size, size, generator=g)
         self.drift = torch.randn(n_classes, 3, size, size, generator=g)
+        if twins:
+            if n_classes % 2: raise ValueError(f"twins need an even number of classes, got {n_classes}")
+            self.base[1::2], self.drift[1::2] = self.base[0::2], -self.drift[0::2]
         self.n, self.way, self.shot, self.query, self.t, self.seed, self.length = n_classes, way, shot, query, t, seed, length
     def __len__(self): return self.length
     def _video(self, c, g):
@@ -307,6 +311,17 @@ def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str
     model.train(was)
     m, ci = mean_ci(accs)
     return {"acc": m, "ci95": ci, "episodes": len(accs), "per_episode": accs}
+
+# %% ../nbs/07_train.ipynb #a9ab36d0
+def episodes_needed(sigma: float, half_width: float = 1.0) -> int:
+    "Test episodes for a 95 % interval of ±`half_width` points when one episode's accuracy spreads by `sigma` points."
+    if sigma < 0 or half_width <= 0: raise ValueError(f"need sigma ≥ 0 and half_width > 0, got {sigma}, {half_width}")
+    return math.ceil((1.96 * sigma / half_width) ** 2)
+
+def binomial_sigma(acc: float, queries: int) -> float:
+    "The least spread (points) of an episode's accuracy `acc` (%) over `queries` right-or-wrong answers."
+    p = acc / 100
+    return 100 * math.sqrt(p * (1 - p) / queries)
 
 # %% ../nbs/07_train.ipynb #26
 CKPT_FORMAT = "d2st_nb.train/1"

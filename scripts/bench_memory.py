@@ -130,7 +130,7 @@ def main(argv=None):
             print("  " + json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
             del ep
         del model
-    print(f"\n{'setting':16s} {'videos':>6s} {'grad ckpt':>9s} {'peak MB':>9s} {'saved MB':>9s} {'s/episode':>10s} {'min/1000 ep':>11s}")
+    print(f"\n{'setting':16s} {'videos':>6s} {'grad ckpt':>9s} {'peak MiB':>9s} {'saved MiB':>9s} {'s/episode':>10s} {'min/1000 ep':>11s}")
     for r in rows:
         if "error" in r:
             print(f"{r['setting']:16s} {r['videos']:6d} {str(r['grad_checkpointing']):>9s}  {r['error']}"); continue
@@ -139,7 +139,7 @@ def main(argv=None):
               f"{f('saved_for_backward_mb', 9, 0)} {f('s_per_episode', 10, 2)} {f('min_per_1000_episodes', 11, 1)}")
     if dev.type != "cuda" and not repeats:
         print("CPU time per episode: the profiled step (pass --repeats N to time N unprofiled steps)")
-    print("saved MB: bytes autograd saved for backward, each saved tensor counted (shared storage counted per use)")
+    print("MiB = 2**20 bytes (the JSON's *_mb fields too); saved MiB: bytes autograd saved for backward, each saved tensor counted (shared storage counted per use)")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"device": str(dev), "device_name": name, "backbone": a.backbone, "torch": torch.__version__,
