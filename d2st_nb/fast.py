@@ -61,8 +61,8 @@ def attend(q, k, v, groups: int, proj_out, return_weights: bool = False):
     """Multi-head attention of queries `q` `(b, m, c)` on keys and values `k`, `v` `(b, n, c)`, then the `Linear`
     `proj_out` → `(b, m, c)`, and the weights `(b, m, g, n)` (None unless asked for).
     When `g·n < c` the output projection acts on the `n` values before the weighted sum (`W (A V) = A (V W)`):
-    `m·g·n·c` multiply-adds instead of `m·n·c + m·c·c`. Otherwise (many keys) `scaled_dot_product_attention`
-    never holds the `m × n` weights."""
+    `n·c·c + m·g·n·c` multiply-adds instead of `m·n·c + m·c·c` (fewer whenever `g·n < c` and `m ≥ c`). Otherwise
+    (many keys) `scaled_dot_product_attention` never holds the `m × n` weights."""
     g, n, c = groups, k.shape[1], q.shape[-1]
     if g * n < c:
         a = head_weights(q, k, g)

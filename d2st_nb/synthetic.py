@@ -132,16 +132,19 @@ def clip_states(cls: str, g: torch.Generator, frames: int = FRAMES, size: int = 
     a0 = 2 * math.pi * float(torch.rand(1, generator=g))
     return [dict(cx=x0 + d["x"], cy=y0 + d["y"], r=math.exp(log_r0 + d["size"]), angle=a0 + d["angle"], light=l0 + d["light"]) for d in rel]
 
-def render_clip(cls: str, seed: int, frames: int = FRAMES, size: int = SIZE, start_spread: float = START_SPREAD) -> torch.Tensor:
-    "Clip `seed` of class `cls` as uint8 `t h w 3`; a class and its reverse share random numbers (one is the other backwards)."
+def render_clip(cls: str, seed: int, frames: int = FRAMES, size: int = SIZE, start_spread: float = START_SPREAD,
+                track: bool = False):
+    """Clip `seed` of class `cls` as uint8 `t h w 3`; a class and its reverse share random numbers (one is the other
+    backwards). `track`: also the object's state in each frame (`clip_states`, in the clip's own frame order)."""
     rev = reverse_class(cls)
     canon = min(cls, rev)
     g = torch.Generator().manual_seed(_seed("clip", canon, seed))
     look = appearance(g)
     bg = _texture(g, size)
-    out = [_draw(bg, look["shape"], look["colour"], s["cx"], s["cy"], s["r"], look["angle"] + s["angle"], s["light"])
-           for s in clip_states(canon, g, frames, size, start_spread)]
+    states = clip_states(canon, g, frames, size, start_spread)
+    out = [_draw(bg, look["shape"], look["colour"], s["cx"], s["cy"], s["r"], look["angle"] + s["angle"], s["light"]) for s in states]
     clip = (torch.stack(out).permute(0, 2, 3, 1) * 255).round().to(torch.uint8)
+    if track: return (clip, states) if cls == canon else (clip.flip(0), states[::-1])
     return clip if cls == canon else clip.flip(0)
 
 

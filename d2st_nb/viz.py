@@ -78,7 +78,9 @@ def plot_points(frames, detail: dict, item: int = 0, weights=None, axes=None, ti
     for gi in range(g):
         for (ft, y, x), wgt in zip(pts[gi].tolist(), weights[gi].tolist()):
             f = int(round(min(max(ft, 0), len(frames) - 1)))
-            axes[f].scatter([x], [y], s=8 + 60 * wgt, color=colours[gi % 10], edgecolors="white", linewidths=0.5)
+            inside = 0 <= round(ft) < len(frames)                  # outside the clip: hollow, on the first or last frame
+            axes[f].scatter([x], [y], s=8 + 60 * wgt, color=colours[gi % 10] if inside else "none",
+                            edgecolors="white" if inside else colours[gi % 10], linewidths=0.5 if inside else 1.2)
     return axes
 
 def query_index(t: int, h: int, w: int, map_size, num_prefix: int = 1) -> int:
