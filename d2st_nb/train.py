@@ -312,7 +312,7 @@ def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str
     m, ci = mean_ci(accs)
     return {"acc": m, "ci95": ci, "episodes": len(accs), "per_episode": accs}
 
-# %% ../nbs/07_train.ipynb #a9ab36d0
+# %% ../nbs/07_train.ipynb #b42d0e97
 def episodes_needed(sigma: float, half_width: float = 1.0) -> int:
     "Test episodes for a 95 % interval of ±`half_width` points when one episode's accuracy spreads by `sigma` points."
     if sigma < 0 or half_width <= 0: raise ValueError(f"need sigma ≥ 0 and half_width > 0, got {sigma}, {half_width}")
