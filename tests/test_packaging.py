@@ -100,8 +100,10 @@ def test_editable_install_is_not_shadowed_by_the_clone_folder(clone, tmp_path):
     run(PY, "-m", "venv", "--without-pip", venv)
     vpy = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     run(PY, "-m", "pip", "--python", vpy, "install", "-q", "--no-deps", "--no-index", *wheels.glob("*.whl"))
-    probe = ("import importlib.util, d2st_nb; print(d2st_nb.__file__); "
-             "print(importlib.util.find_spec('d2st_nb.sampling').origin)")
+    # find_spec, as the lessons' install cell does: it locates the package without running its __init__ (which needs
+    # torch, not installed in this bare venv)
+    probe = ("import importlib.util, pathlib; s = importlib.util.find_spec('d2st_nb'); print(s.origin); "
+             "print(pathlib.Path(list(s.submodule_search_locations)[0], 'sampling.py'))")
     p = run(vpy, "-c", probe, cwd=clone.parent)            # a fresh interpreter in the clone's parent: the restart case
     init, sampling = p.stdout.split()
     assert Path(init) == clone / "d2st_nb" / "__init__.py" and Path(sampling) == clone / "d2st_nb" / "sampling.py", p.stdout
