@@ -108,8 +108,8 @@ def preflight(cfg: TrainConfig, splits, cache: bool = True) -> set:
     if errors and not cfg.skip_bad: raise BadVideosError(errors, len(paths))
     need = {cfg.train_split: cfg.shot + cfg.query, cfg.val_split: cfg.shot + cfg.eval_query}
     need[cfg.eval_split] = max(need.get(cfg.eval_split, 0), max(cfg.eval_shots) + cfg.eval_query)
-    small = [f"{s}/{c} ({sum(str(p) not in errors for p in v)} of {len(v)})" for s, sp in built.items()
-             for c, v in zip(sp.classes, sp.videos) if sum(str(p) not in errors for p in v) < need.get(s, 0)]
+    usable = {(s, c): (sum(str(p) not in errors for p in v), len(v)) for s, sp in built.items() for c, v in zip(sp.classes, sp.videos)}
+    small = [f"{s}/{c} ({n} of {of})" for (s, c), (n, of) in usable.items() if n < need.get(s, 0)]
     if small: raise ValueError(("after leaving out the bad videos, " if errors else "") + f"{len(small)} classes have fewer "
                                f"readable videos than an episode needs (shot + query): " + ", ".join(small[:10]))
     if not errors: return set()
