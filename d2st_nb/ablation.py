@@ -4,30 +4,20 @@
 
 # %% ../nbs/10_ablation.ipynb #5
 from __future__ import annotations
-import json, math, time
+import json, logging, math, time
 from dataclasses import asdict, replace
 from pathlib import Path
 import torch
 from .train import TrainConfig, mean_ci, optional_import
-from .recipes import build_model, config_for, evaluate_all, preflight, run_cli, run_training
+from .recipes import build_model, config_for, config_parser, evaluate_all, preflight, resolve_config, run_cli, run_training
 
 # %% auto #0
-__all__ = ['VARIANTS', 't_interval', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli',
-           'paired_difference', 'conclusions']
+__all__ = ['VARIANTS', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli', 'paired_difference',
+           'conclusions']
 
 # %% ../nbs/10_ablation.ipynb #7
 VARIANTS = ("none", "plain", "st_conv", "dst_conv", "d2st_spatial", "d2st_temporal", "d2st")
 
-_T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
-        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
-
-def t_interval(values) -> tuple:
-    "Mean and 95 % confidence half-width of the mean of a few numbers (Student's t; nan for one value)."
-    v = torch.tensor(list(values), dtype=torch.float64)
-    if len(v) == 0: raise ValueError("no values")
-    if len(v) == 1: return v.item(), float("nan")
-    t = _T95[len(v) - 2] if len(v) - 1 <= len(_T95) else 1.96
-    return v.mean().item(), t * v.std(unbiased=True).item() / math.sqrt(len(v))
 
 # %% ../nbs/10_ablation.ipynb #10
 def run_ablation(base: TrainConfig | None = None, variants=VARIANTS, seeds=(0, 1, 2), out_dir="runs/ablation",
@@ -68,7 +58,7 @@ def summarize(results: dict) -> dict:
         rows[v] = {"trainable": r["trainable"], "seeds": len(r["runs"])}
         for k in r["runs"][0]:
             accs = [run[k]["acc"] for run in r["runs"]]
-            rows[v][k] = t_interval(accs) if len(accs) > 1 else (accs[0], r["runs"][0][k]["ci95"])
+            rows[v][k] = mean_ci(accs, student=True) if len(accs) > 1 else (accs[0], r["runs"][0][k]["ci95"])
     return rows
 
 def ablation_table(rows: dict) -> str:
@@ -95,22 +85,18 @@ def plot_ablation(rows: dict, ax=None):
 
 def ablation_cli(argv=None) -> int:
     "`d2st-ablation`: the ablation study from the command line (a longer run on a GPU: more steps, seeds, episodes)."
-    import argparse
-    ap = argparse.ArgumentParser(prog="d2st-ablation", description="Train and evaluate every adapter variant on several seeds.")
-    ap.add_argument("--preset", default="demo"); ap.add_argument("--steps", type=int); ap.add_argument("--eval-episodes", type=int)
+    ap = config_parser("d2st-ablation", "Train and evaluate every adapter variant on several seeds.")   # d2st-train's options
+    ap.set_defaults(preset="demo", out_dir="runs/ablation", progress=False)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2]); ap.add_argument("--variants", nargs="+", default=list(VARIANTS))
     ap.add_argument("--one-seed", nargs="*", default=[], metavar="VARIANT", help="variants run with the first seed only")
-    ap.add_argument("--twin-episodes", type=int, help="episodes per time-reversed twin pair (0: none)")
-    ap.add_argument("--out-dir", default="runs/ablation"); ap.add_argument("--device", default="auto")
-    ap.add_argument("--workers", type=int)
-    ap.add_argument("--debug", action="store_true", help="on an error, show the full traceback instead of one message")
     a = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return run_cli("d2st-ablation", a.debug, lambda: _ablation(a))
 
 def _ablation(a) -> int:
-    over = {k: v for k, v in dict(steps=a.steps, eval_episodes=a.eval_episodes, device=a.device, workers=a.workers,
-                                  twin_episodes=a.twin_episodes, progress=False).items() if v is not None}
-    cfg = config_for(a.preset, **over)
+    cfg = resolve_config(a)                     # the preset, --config, then every option given (--data-root, --skip-bad, …)
+    if a.print_config: print(json.dumps(asdict(cfg), indent=1)); return 0
+    a.out_dir = cfg.out_dir
     results = run_ablation(cfg, a.variants, tuple(a.seeds), a.out_dir, one_seed=tuple(a.one_seed))
     rows = summarize(results)
     Path(a.out_dir, "results.json").write_text(json.dumps({"config": asdict(cfg), "seeds": list(a.seeds), "one_seed": list(a.one_seed),
@@ -139,7 +125,7 @@ def paired_difference(a_runs: list, b_runs: list, setting: str) -> dict:
         raise ValueError(f"{setting}: {A.shape[1]} vs {B.shape[1]} episodes — paired differences need the same episodes")
     d = A - (B if len(B) in (1, len(A)) else B.mean(0, keepdim=True))                       # s e
     mean, ci_ep = mean_ci(d.mean(0).tolist())
-    ci_seed = t_interval(d.mean(1).tolist())[1]
+    ci_seed = mean_ci(d.mean(1).tolist(), student=True)[1]
     return {"diff": mean, "ci95_episodes": ci_ep, "ci95_seeds": ci_seed, "seeds": len(A), "episodes": A.shape[1]}
 
 def conclusions(results: dict, baselines=("none", "plain")) -> list:

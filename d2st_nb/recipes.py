@@ -13,9 +13,10 @@ from .train import TrainConfig, Trainer, amp_dtype, evaluate, load_training_chec
 log = logging.getLogger("d2st_nb.recipes")
 
 # %% auto #0
-__all__ = ['log', 'BUNDLED', 'TWINS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'build_model', 'data_root', 'build_episodes',
-           'BadVideosError', 'preflight_cache', 'preflight', 'evaluate_shots', 'evaluate_twins', 'evaluate_all',
-           'results_table', 'run_training', 'paper_preset', 'config_for', 'error_message', 'cli_hint', 'run_cli',
+__all__ = ['log', 'BUNDLED', 'TWINS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'build_model', 'checkpoint_config',
+           'model_from_checkpoint', 'data_root', 'input_config', 'build_episodes', 'BadVideosError', 'preflight_cache',
+           'preflight', 'evaluate_shots', 'evaluate_twins', 'evaluate_all', 'results_table', 'run_training',
+           'paper_preset', 'config_for', 'config_parser', 'resolve_config', 'error_message', 'cli_hint', 'run_cli',
            'train_cli', 'eval_cli']
 
 # %% ../nbs/08_recipes.ipynb #8
@@ -33,6 +34,23 @@ def build_model(cfg: TrainConfig, adapter: str | None = None, num_base_classes: 
     return create_video_model(cfg.backbone, pretrained=cfg.pretrained, checkpoint_path=cfg.image_checkpoint,
                               img_size=cfg.img_size, **common, **cfg.model_kwargs)
 
+def checkpoint_config(state: dict) -> dict:
+    "The config values saved in a checkpoint's `state` that this version still knows (an older file may hold retired ones)."
+    known = {f.name for f in fields(TrainConfig)}
+    return {k: v for k, v in (state.get("config") or {}).items() if k in known}
+
+def model_from_checkpoint(checkpoint, cfg: TrainConfig | None = None):
+    """The trained `VideoModel` of a `d2st-train` checkpoint, in eval mode, and its config: the one saved in the
+    checkpoint, or `cfg` (e.g. that config with another split or device). The one way from a checkpoint to a
+    model — `d2st-eval` and lesson 09 use it — so every use gets `read_checkpoint`'s and
+    `load_training_checkpoint`'s checks (a corrupt file, another format, weights that do not fit)."""
+    state = read_checkpoint(checkpoint)
+    if cfg is None: cfg = config_for(None, None, **checkpoint_config(state))
+    aux = state["model"].get("aux_head.weight")            # the auxiliary head was sized by the training classes
+    model = build_model(cfg, num_base_classes=None if aux is None else aux.shape[0])
+    load_training_checkpoint(checkpoint, model, state=state)
+    return model.eval(), cfg
+
 def data_root(cfg: TrainConfig) -> Path:
     "The dataset root of a config (`data_samples/videos` for the bundled model when none is given)."
     if cfg.data_root: return Path(cfg.data_root)
@@ -41,16 +59,28 @@ def data_root(cfg: TrainConfig) -> Path:
         return data_samples_dir() / "videos"
     raise ValueError("no data_root given (--data-root): where are the videos?")
 
-def build_episodes(cfg: TrainConfig, split: str, model, *, shot: int | None = None, query: int | None = None,
+def input_config(cfg: TrainConfig) -> dict:
+    """The frame size and mean/std the config's image model expects (`img_size`, `mean`, `std`), read from its
+    description — the bundled model's `image_model.json`, or timm's pretrained config of the name — without
+    building the model."""
+    kw = cfg.model_kwargs
+    if cfg.backbone == BUNDLED:
+        from d2st_nb.synthetic import image_model_info
+        info = image_model_info(kw.get("root"))
+        return {"img_size": info["img_size"], "mean": tuple(info["mean"]), "std": tuple(info["std"])}
+    from timm.models import get_pretrained_cfg
+    pc = get_pretrained_cfg(cfg.backbone)
+    pc = {**({} if pc is None else pc.to_dict()), **(kw.get("pretrained_cfg_overlay") or {})}
+    return {"img_size": kw.get("img_size", cfg.img_size), "mean": pc.get("mean"), "std": pc.get("std")}
+
+def build_episodes(cfg: TrainConfig, split: str, *, shot: int | None = None, query: int | None = None,
                    train: bool = False, seed: int | None = None, length: int | None = None, exclude=()):
-    "An episode source over `split` of the config's data, normalised with `model`'s own mean/std; `exclude`: bad videos left out."
+    "An episode source over `split` of the config's data, sized and normalised as its image model expects; `exclude`: bad videos left out."
     from d2st_nb.data import make_episodes
-    dc = model.data_config
-    pe = getattr(model.backbone, "patch_embed", None)   # a ViT is built for one input size: use it
-    img = int(pe.img_size[0]) if pe is not None and getattr(pe, "img_size", None) else cfg.img_size
+    ic = input_config(cfg)
     return make_episodes(data_root(cfg), split, layout=cfg.layout, benchmark=cfg.benchmark, way=cfg.way,
-                         shot=shot or cfg.shot, query=query or cfg.query, num_frames=cfg.num_frames, img_size=img,
-                         resize=cfg.resize, mean=dc.get("mean"), std=dc.get("std"), train=train,
+                         shot=shot or cfg.shot, query=query or cfg.query, num_frames=cfg.num_frames, img_size=ic["img_size"],
+                         resize=cfg.resize, mean=ic["mean"], std=ic["std"], train=train,
                          seed=cfg.seed if seed is None else seed, skip_bad=cfg.skip_bad, length=length,
                          cache=cfg.cache_videos, twin_rate=cfg.twin_rate if train else 0.0, exclude=exclude)
 
@@ -123,7 +153,7 @@ def evaluate_shots(model, cfg: TrainConfig, split: str | None = None, progress: 
     on the configured device; `shuffle_frames`: with the frames of every query video shuffled."""
     out = {}
     for k in cfg.eval_shots:
-        src = build_episodes(cfg, split or cfg.eval_split, model, shot=k, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
+        src = build_episodes(cfg, split or cfg.eval_split, shot=k, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
         out[f"{cfg.way}-way {k}-shot"] = evaluate(model, src, cfg.eval_episodes, device=pick_device(cfg.device),
                                                    amp=cfg.amp, workers=cfg.workers, progress=progress,
                                                    shuffle_frames=shuffle_frames)
@@ -138,7 +168,7 @@ def evaluate_twins(model, cfg: TrainConfig, split: str | None = None, progress: 
     split has no twins or `cfg.twin_episodes` is 0. A model blind to frame order scores 50 % here."""
     from d2st_nb.data import EpisodeDataset, VideoSplit, twin_pairs
     from d2st_nb.train import mean_ci
-    src = build_episodes(cfg, split or cfg.eval_split, model, shot=1, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
+    src = build_episodes(cfg, split or cfg.eval_split, shot=1, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
     pairs = twin_pairs(src.split)
     if not pairs or not cfg.twin_episodes: return None
     accs, where = [], {c: i for i, c in enumerate(src.split.classes)}
@@ -183,12 +213,11 @@ def run_training(cfg: TrainConfig, resume: bool = False, bad: set | None = None)
     if resume and last.is_file(): read_checkpoint(last)
     if bad is None: bad = preflight(cfg, (cfg.train_split, cfg.val_split, cfg.eval_split))
     torch.manual_seed(cfg.seed); random.seed(cfg.seed)
-    probe = build_model(cfg)  # for the data statistics and the number of base classes
-    train_src = build_episodes(cfg, cfg.train_split, probe, train=True, exclude=bad)
+    train_src = build_episodes(cfg, cfg.train_split, train=True, exclude=bad)
     n_base = cfg.num_base_classes or len(train_src.classes)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg, num_base_classes=n_base if cfg.aux_weight else None)
-    val_src = build_episodes(cfg, cfg.val_split, model, query=cfg.eval_query, seed=cfg.eval_seed, exclude=bad) if cfg.val_split else None
+    val_src = build_episodes(cfg, cfg.val_split, query=cfg.eval_query, seed=cfg.eval_seed, exclude=bad) if cfg.val_split else None
     trainer = Trainer(model, train_src, cfg, val_episodes=val_src)
     if resume and trainer.resume(): print(f"resumed from {trainer.ckpt_path} at step {trainer.step}")
     t0 = time.time()
@@ -267,7 +296,9 @@ def config_for(preset: str | None = None, config_file: str | None = None, **over
 _OPTIONAL_TYPES = {"clip_grad": float, "resize": int, "num_base_classes": int}
 _TUPLE_TYPES = {"decay_factors": float}
 
-def _config_parser(prog: str, description: str):
+def config_parser(prog: str, description: str):
+    """The argument parser every command that runs a config starts from (`d2st-train`, `d2st-eval`, `d2st-ablation`):
+    `--preset`, `--config`, `--print-config`, `--debug`, and one option per `TrainConfig` field (given ones only)."""
     import argparse
     ap = argparse.ArgumentParser(prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--preset", choices=sorted(PRESETS), help="start from a preset (the paper's recipe per benchmark, or 'demo')")
@@ -286,7 +317,8 @@ def _config_parser(prog: str, description: str):
         cfg_args.add_argument(flag, **kw)
     return ap
 
-def _resolve(args) -> TrainConfig:
+def resolve_config(args) -> TrainConfig:
+    "The config of parsed `config_parser` arguments: the preset, then `--config`, then the options given."
     over = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
     return config_for(args.preset, args.config, **over)
 
@@ -323,14 +355,14 @@ def run_cli(prog: str, debug: bool, fn) -> int:
 
 def train_cli(argv=None) -> int:
     "`d2st-train`: meta-train the adapters, evaluate, and print the results table."
-    ap = _config_parser("d2st-train", "Meta-train D²ST-Adapter (or another adapter) on a few-shot video benchmark.")
+    ap = config_parser("d2st-train", "Meta-train D²ST-Adapter (or another adapter) on a few-shot video benchmark.")
     ap.add_argument("--resume", action="store_true", help="continue from OUT_DIR/last.pt when it exists")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     return run_cli("d2st-train", args.debug, lambda: _train(args))
 
 def _train(args) -> int:
-    cfg = _resolve(args)
+    cfg = resolve_config(args)
     if args.print_config: print(json.dumps(asdict(cfg), indent=1)); return 0
     print(f"training {cfg.adapter} on {cfg.backbone} · {cfg.way}-way {cfg.shot}-shot · {cfg.steps} steps × "
           f"{cfg.tasks_per_step} tasks · device {pick_device(cfg.device)} · out {cfg.out_dir}", flush=True)
@@ -343,7 +375,7 @@ def _train(args) -> int:
 
 def eval_cli(argv=None) -> int:
     "`d2st-eval`: evaluate a trained checkpoint (or an untrained model, e.g. `--adapter none`) at each shot."
-    ap = _config_parser("d2st-eval", "Evaluate a few-shot video model: N-way K-shot accuracy ± 95% CI.")
+    ap = config_parser("d2st-eval", "Evaluate a few-shot video model: N-way K-shot accuracy ± 95% CI.")
     ap.add_argument("--checkpoint", help="a training checkpoint (RUN/last.pt); its config is the starting point")
     ap.add_argument("--json", help="also write the results to this JSON file")
     args = ap.parse_args(argv)
@@ -354,17 +386,12 @@ def _eval(args) -> int:
     state = None
     if args.checkpoint:
         state = read_checkpoint(args.checkpoint)
-        base = {k: v for k, v in (state.get("config") or {}).items() if k in {f.name for f in fields(TrainConfig)}}
         over = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
-        cfg = config_for(args.preset, args.config, **{**base, **over})
-    else: cfg = _resolve(args)
+        cfg = config_for(args.preset, args.config, **{**checkpoint_config(state), **over})
+    else: cfg = resolve_config(args)
     if args.print_config: print(json.dumps(asdict(cfg), indent=1)); return 0
     bad = preflight(cfg, (cfg.eval_split,))
-    model = build_model(cfg)
-    if state is not None:
-        n_aux = state["model"].get("aux_head.weight")
-        if n_aux is not None: model = build_model(cfg, num_base_classes=n_aux.shape[0])
-        load_training_checkpoint(args.checkpoint, model)
+    model = build_model(cfg) if state is None else model_from_checkpoint(args.checkpoint, cfg)[0]
     model.to(pick_device(cfg.device))
     name = f"{cfg.adapter} ({'trained' if state is not None else 'untrained'})"
     res = {name: {"trainable": sum(p.numel() for p in model.parameters() if p.requires_grad) if state is not None else 0,

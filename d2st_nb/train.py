@@ -18,7 +18,7 @@ from .fewshot import episode_loss, few_shot_logits
 log = logging.getLogger("d2st_nb.train")
 
 # %% auto #0
-__all__ = ['log', 'CKPT_FORMAT', 'pick_device', 'native_bf16', 'amp_dtype', 'autocast', 'TrainConfig', 'make_optimizer',
+__all__ = ['log', 'T95', 'CKPT_FORMAT', 'pick_device', 'native_bf16', 'amp_dtype', 'autocast', 'TrainConfig', 'make_optimizer',
            'lr_factor', 'to_device', 'episode_forward', 'EpisodeIndices', 'episode_loader', 'train_episode_numbers',
            'ToyEpisodes', 'mean_ci', 'shuffle_query_frames', 'ProgressLines', 'ProgressBar', 'in_notebook',
            'show_progress', 'evaluate', 'episodes_needed', 'binomial_sigma', 'save_checkpoint', 'read_checkpoint',
@@ -213,12 +213,18 @@ class ToyEpisodes(Dataset):
                 "classes": [str(int(c)) for c in classes]}
 
 # %% ../nbs/07_train.ipynb #23
-def mean_ci(values) -> tuple:
-    "Mean and 95 % confidence half-width `1.96 · std / √n` of a list of numbers."
-    v = torch.tensor(values, dtype=torch.float64)
+T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+       2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+"Student's t two-sided 95 % quantiles for 1 … 30 degrees of freedom (beyond 30, 1.96 is within 4 %)."
+
+def mean_ci(values, student: bool = False) -> tuple:
+    """Mean and 95 % confidence half-width `z · std / √n` of a list of numbers (nan for one value): z = 1.96 for many
+    values (test episodes), Student's t with n − 1 degrees of freedom when `student` (a few seeds)."""
+    v = torch.tensor(list(values), dtype=torch.float64)
     if len(v) == 0: raise ValueError("no values to average")
-    ci = 1.96 * v.std(unbiased=True).item() / math.sqrt(len(v)) if len(v) > 1 else float("nan")
-    return v.mean().item(), ci
+    if len(v) == 1: return v.item(), float("nan")
+    z = T95[len(v) - 2] if student and len(v) - 1 <= len(T95) else 1.96
+    return v.mean().item(), z * v.std(unbiased=True).item() / math.sqrt(len(v))
 
 def shuffle_query_frames(episode: dict, seed: int = 0) -> dict:
     "The episode with the frames of each query video `q t c h w` in its own random order (never the identity)."
@@ -358,9 +364,10 @@ def read_checkpoint(path) -> dict:
         raise ValueError(f"{path} is not a d2st_nb training checkpoint (format {CKPT_FORMAT})")
     return state
 
-def load_training_checkpoint(path, model, optimizer=None, scheduler=None, scaler=None) -> dict:
-    "Restore a checkpoint written by `save_checkpoint` into `model` (and optimiser, schedule, scaler, RNG); returns it."
-    state = read_checkpoint(path)
+def load_training_checkpoint(path, model, optimizer=None, scheduler=None, scaler=None, state: dict | None = None) -> dict:
+    """Restore a checkpoint written by `save_checkpoint` into `model` (and optimiser, schedule, scaler, RNG); returns it.
+    `state`: what `read_checkpoint(path)` returned, when the caller has read it already."""
+    if state is None: state = read_checkpoint(path)
     own = model.trainable_state_dict()
     missing, unexpected = sorted(set(own) - set(state["model"])), sorted(set(state["model"]) - set(own))
     bad = [f"{k}: {tuple(state['model'][k].shape)} vs {tuple(v.shape)}" for k, v in own.items()

@@ -114,17 +114,11 @@ def plot_matches(query_feats, proto_feats, ax=None, title=None):
 
 # %% ../nbs/09_viz.ipynb #17
 def demo_model(checkpoint="runs/demo/last.pt"):
-    "The `VideoModel` and `TrainConfig` of a `d2st-train` run, its trained weights loaded from `checkpoint`."
-    from d2st_nb.train import TrainConfig, load_training_checkpoint
-    from d2st_nb.recipes import build_model
+    "The `VideoModel` (eval mode) and `TrainConfig` of a `d2st-train` run, its trained weights loaded from `checkpoint`."
+    from d2st_nb.recipes import model_from_checkpoint
     path = Path(checkpoint)
     if not path.is_file(): raise FileNotFoundError(f"no checkpoint at {path}: run the main job (README) or d2st-train first")
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    cfg = TrainConfig.from_dict(state["config"])
-    aux = state["model"].get("aux_head.weight")
-    model = build_model(cfg, num_base_classes=None if aux is None else aux.shape[0])
-    load_training_checkpoint(path, model)
-    return model.eval(), cfg
+    return model_from_checkpoint(path)
 
 # %% ../nbs/09_viz.ipynb #24
 def explore(model, episode: dict, mean=None, std=None):
