@@ -15,7 +15,7 @@ from .video import (
     _rgb_to_yuv420p)
 
 log = logging.getLogger("d2st_nb.data")
-# The readers live in d2st_nb.video (lesson 12); importing them from here keeps working (lesson 05 takes _rgb_to_yuv420p).
+# The readers live in d2st_nb.video (lesson 03a); importing them from here works too.
 _all_ = ["VIDEO_EXTS", "IMAGE_EXTS", "SEEK_GAP", "VIDEO_CODECS", "VideoReadError", "frame_count", "video_length",
          "read_frames", "write_video"]
 
