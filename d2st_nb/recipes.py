@@ -39,12 +39,13 @@ def checkpoint_config(state: dict) -> dict:
     known = {f.name for f in fields(TrainConfig)}
     return {k: v for k, v in (state.get("config") or {}).items() if k in known}
 
-def model_from_checkpoint(checkpoint, cfg: TrainConfig | None = None):
+def model_from_checkpoint(checkpoint, cfg: TrainConfig | None = None, state: dict | None = None):
     """The trained `VideoModel` of a `d2st-train` checkpoint, in eval mode, and its config: the one saved in the
     checkpoint, or `cfg` (e.g. that config with another split or device). The one way from a checkpoint to a
     model — `d2st-eval` and lesson 09 use it — so every use gets `read_checkpoint`'s and
-    `load_training_checkpoint`'s checks (a corrupt file, another format, weights that do not fit)."""
-    state = read_checkpoint(checkpoint)
+    `load_training_checkpoint`'s checks (a corrupt file, another format, weights that do not fit). `state`: what
+    `read_checkpoint(checkpoint)` returned, when the caller has read it already."""
+    if state is None: state = read_checkpoint(checkpoint)
     if cfg is None: cfg = config_for(None, None, **checkpoint_config(state))
     aux = state["model"].get("aux_head.weight")            # the auxiliary head was sized by the training classes
     model = build_model(cfg, num_base_classes=None if aux is None else aux.shape[0])
@@ -391,7 +392,7 @@ def _eval(args) -> int:
     else: cfg = resolve_config(args)
     if args.print_config: print(json.dumps(asdict(cfg), indent=1)); return 0
     bad = preflight(cfg, (cfg.eval_split,))
-    model = build_model(cfg) if state is None else model_from_checkpoint(args.checkpoint, cfg)[0]
+    model = build_model(cfg) if state is None else model_from_checkpoint(args.checkpoint, cfg, state)[0]
     model.to(pick_device(cfg.device))
     name = f"{cfg.adapter} ({'trained' if state is not None else 'untrained'})"
     res = {name: {"trainable": sum(p.numel() for p in model.parameters() if p.requires_grad) if state is not None else 0,
