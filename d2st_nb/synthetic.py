@@ -318,6 +318,5 @@ def main(argv=None) -> int:
     if a.pretrain: pretrain_image_model(a.out, epochs=a.epochs, seed=a.seed)
     return 0
 
-# %% ../nbs/05_synthetic.ipynb #24
 if __name__ == "__main__" and "__file__" in globals():   # `python -m d2st_nb.synthetic` (not when a notebook runs this cell)
     raise SystemExit(main())
