@@ -57,41 +57,8 @@ def autocast(device: torch.device, dtype):
 # %% ../nbs/07_train.ipynb #11
 @dataclass
 class TrainConfig:
-    "Every option of a training run (see `d2st-train --help`)."
-    # model
-    backbone: str = "vit_base_patch16_clip_quickgelu_224"
-    adapter: str = "d2st"
-    pretrained: bool = False
-    image_checkpoint: str | None = None
-    model_kwargs: dict = field(default_factory=dict)
-    num_frames: int = 8
-    img_size: int = 224
-    metric: str = "bimhm"
-    grad_checkpointing: bool = False
-    # data
-    data_root: str | None = None
-    layout: str = "folders"
-    benchmark: str | None = None
-    train_split: str = "train"
-    eval_split: str = "test"
-    val_split: str | None = None
-    resize: int | None = None
-    skip_bad: bool = False
-    cache_videos: bool = False
-    num_base_classes: int | None = None
-    # episodes
-    way: int = 5
-    shot: int = 1
-    query: int = 1
-    eval_shots: tuple = (1, 5)
-    eval_query: int = 5
-    eval_episodes: int = 1000
-    val_episodes: int = 100
-    eval_seed: int = 0
-    compare_with: str | None = None
-    eval_shuffled: bool = False
-    twin_episodes: int = 0
-    twin_rate: float = 0.0
+    """What the engine reads: the optimiser and its schedule, precision, the device, logging and checkpoints.
+    A run's model, data and episodes are lesson 08's `RunConfig`, which extends this one."""
     # optimisation
     steps: int = 10_000
     tasks_per_step: int = 2
@@ -115,12 +82,12 @@ class TrainConfig:
     out_dir: str = "runs/d2st"
     ckpt_every: int = 100
     val_every: int = 0
-    seed: int = 0
+    val_episodes: int = 100
     progress: bool = True
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainConfig":
-        "A config from a dict (e.g. a JSON file); unknown keys are an error naming them."
+    def from_dict(cls, d: dict):
+        "A config of this class from a dict (e.g. a JSON file); unknown keys are an error naming them."
         names = {f.name for f in fields(cls)}
         bad = sorted(set(d) - names)
         if bad: raise ValueError(f"unknown config keys {bad}; known: {sorted(names)}")
