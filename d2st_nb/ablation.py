@@ -8,7 +8,8 @@ import json, logging, math, time
 from dataclasses import asdict, replace
 from pathlib import Path
 import torch
-from .train import mean_ci, optional_import
+from .evaluation import mean_ci
+from .train import optional_import
 from .recipes import RunConfig, build_model, config_for, config_parser, evaluate_all, preflight, resolve_config, run_cli, run_training
 
 # %% auto #0

@@ -8,7 +8,8 @@ import json, logging, random, sys, time
 from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 import torch
-from .train import TrainConfig, Trainer, amp_dtype, evaluate, load_training_checkpoint, pick_device, read_checkpoint
+from .evaluation import amp_dtype, evaluate, pick_device
+from .train import TrainConfig, Trainer, load_training_checkpoint, read_checkpoint
 
 log = logging.getLogger("d2st_nb.recipes")
 
@@ -207,7 +208,7 @@ def evaluate_twins(model, cfg: RunConfig, split: str | None = None, progress: bo
     twin (`twin_pairs`), `cfg.twin_episodes` episodes of `cfg.eval_query` queries a class per pair; None when the
     split has no twins or `cfg.twin_episodes` is 0. A model blind to frame order scores 50 % here."""
     from d2st_nb.data import EpisodeDataset, VideoSplit, twin_pairs
-    from d2st_nb.train import mean_ci
+    from d2st_nb.evaluation import mean_ci
     src = build_episodes(cfg, split or cfg.eval_split, shot=1, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
     pairs = twin_pairs(src.split)
     if not pairs or not cfg.twin_episodes: return None
