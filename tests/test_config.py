@@ -7,7 +7,8 @@ from dataclasses import asdict, fields
 import pytest
 import torch
 
-from d2st_nb.train import CKPT_FORMAT, TrainConfig, Trainer, ToyEpisodes, save_checkpoint
+from d2st_nb.evaluation import ToyEpisodes
+from d2st_nb.train import CKPT_FORMAT, TrainConfig, Trainer, save_checkpoint
 from d2st_nb import recipes as R
 
 # Every field of the config before the split, with its default, in its old order: what an old checkpoint saved.
