@@ -8,8 +8,9 @@ import json, logging, math, time
 from dataclasses import asdict, replace
 from pathlib import Path
 import torch
-from .train import TrainConfig, mean_ci, optional_import
-from .recipes import build_model, config_for, config_parser, evaluate_all, preflight, resolve_config, run_cli, run_training
+from .evaluation import mean_ci
+from .train import optional_import
+from .recipes import RunConfig, build_model, config_for, config_parser, evaluate_all, preflight, resolve_config, run_cli, run_training
 
 # %% auto #0
 __all__ = ['VARIANTS', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli', 'paired_difference',
@@ -20,7 +21,7 @@ VARIANTS = ("none", "plain", "st_conv", "dst_conv", "d2st_spatial", "d2st_tempor
 
 
 # %% ../nbs/10_ablation.ipynb #10
-def run_ablation(base: TrainConfig | None = None, variants=VARIANTS, seeds=(0, 1, 2), out_dir="runs/ablation",
+def run_ablation(base: RunConfig | None = None, variants=VARIANTS, seeds=(0, 1, 2), out_dir="runs/ablation",
                  verbose: bool = True, one_seed=(), bad: set | None = None) -> dict:
     """Train/evaluate each of `variants` with each of `seeds` (the variants in `one_seed`, and `none`, which has nothing
     to train, with the first seed only); returns `{variant: {'trainable', 'runs': [eval per seed]}}`. The videos are

@@ -10,10 +10,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
 from .attention import DeformableSTAttention, DSTASettings, ChannelNorm, PAPER_SETTINGS, dsta_plain
-fast_ops = None   # the fused ops of lesson 11: its module `d2st_nb.fast` puts itself here when the package is imported
+fast_ops = None   # the fused ops of lesson 11a: its module `d2st_nb.fast_adapter` puts itself here when the package is imported
 
 def _fast(fused: bool):
-    "The fused ops when `fused` and lesson 11's module is there, else None (plain PyTorch ops)."
+    "The fused ops when `fused` and lesson 11a's module is there, else None (plain PyTorch ops)."
     return fast_ops if fused else None
 
 # %% auto #0
@@ -56,7 +56,7 @@ class Adapter(nn.Module):
     `form='tokens'` (ViT): input `(b t) (p + h w) c` with `p` prefix tokens; Linear down/up, each followed by GELU.
     `form='maps'` (CNN): input `(b t) c h w`; down/up are 1×1×1 projections with no activation.
     `mixer` maps `(x (b, c', t, h, w), prefix (b, t, p, c') | None)` to the same.
-    `fused`: run this adapter and its mixer the fast way of lesson 11 (`False`: plain PyTorch ops; the same numbers,
+    `fused`: run this adapter and its mixer the fast way of lessons 11 and 11a (`False`: plain PyTorch ops; the same numbers,
     and a second backward through one forward works). Sets the flag on every part (`set_fused`)."""
     def __init__(self, dim: int, hidden: int, mixer: nn.Module, num_frames: int, form: str = "tokens",
                  num_prefix_tokens: int = 1, grid_size=None, fused: bool = True):
@@ -108,13 +108,13 @@ def _norm_prefix(ln: ChannelNorm, prefix):
     return None if prefix is None else ln.norm(prefix)
 
 def _mean_of_residuals(x, outs, fused: bool):
-    "`mean(x + o for o in outs)` (the fast form: `residual_mean`, lesson 11)."
+    "`mean(x + o for o in outs)` (the fast form: `residual_mean`, lesson 11a)."
     ops = _fast(fused)
     return ops.residual_mean(x, outs) if ops else sum(x + o for o in outs) / len(outs)
 
 class DepthwiseConv3d(nn.Conv3d):
     """A depthwise, stride-1, 'same'-padded `Conv3d` of `dim` channels (the parameters of `nn.Conv3d`). `fused`: the
-    input gradient is computed as a flipped-kernel depthwise convolution (lesson 11); `False`: `nn.Conv3d`'s own."""
+    input gradient is computed as a flipped-kernel depthwise convolution (lesson 11a); `False`: `nn.Conv3d`'s own."""
     def __init__(self, dim: int, kernel_size, padding, fused: bool = True):
         super().__init__(dim, dim, kernel_size, padding=padding, groups=dim)
         if any(q > k - 1 for k, q in zip(self.kernel_size, self.padding)):
@@ -192,7 +192,7 @@ def make_adapter(kind: str, dim: int, num_frames: int = 8, form: str = "tokens",
 
 def set_fused(module: nn.Module, fused: bool = True) -> nn.Module:
     """Run every part of `module` that has a fast form (adapters, their mixers, DSTA, depthwise convolutions) the fast
-    way of lesson 11 (`True`) or as plain PyTorch ops (`False`: e.g. for a second backward through one forward)."""
+    way of lessons 11 and 11a (`True`) or as plain PyTorch ops (`False`: e.g. for a second backward through one forward)."""
     for m in module.modules():
         if isinstance(m, (Adapter, ConvMix, D2STMix, DeformableSTAttention, DepthwiseConv3d)): m.fused = fused
     return module

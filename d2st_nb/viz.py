@@ -114,7 +114,7 @@ def plot_matches(query_feats, proto_feats, ax=None, title=None):
 
 # %% ../nbs/09_viz.ipynb #17
 def demo_model(checkpoint="runs/demo/last.pt"):
-    "The `VideoModel` (eval mode) and `TrainConfig` of a `d2st-train` run, its trained weights loaded from `checkpoint`."
+    "The `VideoModel` (eval mode) and `RunConfig` of a `d2st-train` run, its trained weights loaded from `checkpoint`."
     from d2st_nb.recipes import model_from_checkpoint
     path = Path(checkpoint)
     if not path.is_file(): raise FileNotFoundError(f"no checkpoint at {path}: run the main job (README) or d2st-train first")

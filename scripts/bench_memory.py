@@ -2,7 +2,7 @@
 gradient checkpointing of the frozen blocks.
 
 One episode = the forward of its support + query videos, the few-shot loss (+ the auxiliary loss), the backward
-and an Adam step, exactly as `d2st_nb.train.episode_forward` computes it in training (one episode per optimiser
+and an Adam step, exactly as `d2st_nb.evaluation.episode_forward` computes it in training (one episode per optimiser
 step here; the authors' recipe averages 2 episodes per step). Inputs are random (memory and time do not depend
 on the pixels); the model is `create_video_model(backbone, pretrained=False, num_base_classes=64)`.
 
@@ -17,13 +17,13 @@ on the pixels); the model is `create_video_model(backbone, pretrained=False, num
     python scripts/bench_memory.py --quick                          # CPU, small: 4 frames, 112 px
     python scripts/bench_memory.py --device cuda --shots 1 5 --repeats 20 --json mem.json   # a GPU, AMP bf16
 
-Imports only torch, timm (through d2st_nb.backbones), einops and d2st_nb's backbones/fewshot/train modules.
+Imports only torch, timm (through d2st_nb.backbones), einops and d2st_nb's backbones/fewshot/evaluation modules.
 """
 import argparse, json, statistics, sys, time
 import torch
 
 from d2st_nb.backbones import create_video_model, saved_activation_bytes
-from d2st_nb.train import episode_forward, amp_dtype, autocast
+from d2st_nb.evaluation import episode_forward, amp_dtype, autocast
 
 def random_episode(way: int, shot: int, query: int, frames: int, size: int, n_base: int, device, seed: int = 0) -> dict:
     "A random episode in the trainer's format: support/query videos `(n, t, 3, size, size)`, labels and base-class ids."

@@ -18,8 +18,9 @@ import pytest
 import torch
 import torch.nn as nn
 
-import d2st_nb.train as T
-import d2st_nb.recipes as R   # the recipes and the command line (lesson 08); to_device and evaluate stay in T
+import d2st_nb.evaluation as E   # evaluate and to_device (lesson 07)
+import d2st_nb.train as T        # the Trainer, which moves its episodes with its own import of to_device (lesson 07a)
+import d2st_nb.recipes as R      # the recipes and the command line (lesson 08)
 from d2st_nb.backbones import VideoModel
 
 TINY = ["--preset", "demo", "--way", "3", "--query", "1", "--num-frames", "4", "--eval-shots", "1", "--eval-episodes",
@@ -58,7 +59,7 @@ class PretendCuda:
 
         self.stack = ExitStack()
         for p in [mock.patch.object(nn.Module, "to", module_to), mock.patch.object(VideoModel, "forward", forward),
-                  mock.patch.object(T, "to_device", to_device),
+                  mock.patch.object(E, "to_device", to_device), mock.patch.object(T, "to_device", to_device),
                   mock.patch("torch.cuda.get_device_capability", return_value=(8, 0)),
                   mock.patch("torch.cuda.is_bf16_supported", return_value=True)]:
             self.stack.enter_context(p)
@@ -105,7 +106,7 @@ def test_pretend_cuda_catches_an_unmoved_model():
     x = torch.zeros(1, 4, 3, 64, 64)
     with PretendCuda():
         with pytest.raises(AssertionError, match="not moved"):
-            m(T.to_device(x, "cuda"))
+            m(E.to_device(x, "cuda"))
         m.to("cuda")
         with pytest.raises(AssertionError, match="without being moved"):
             m(x)

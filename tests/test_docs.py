@@ -26,7 +26,7 @@ sys.modules["render_docs"] = render_docs  # dataclasses look their module up her
 _spec.loader.exec_module(render_docs)
 
 PAGES = {"index": "d2st_nb", "method": "The method", "00_sampling": "Deformable 3-D sampling"}  # page -> its title
-LESSONS = sorted(p.stem for p in (ROOT / "nbs").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted(p.stem for p in (ROOT / "nbs").glob("[0-9][0-9]*_*.ipynb"))
 FIGURE_ID = "d2st-test-figure"
 IMG_PNG = re.compile(r'<img\b[^>]*?\bsrc="data:image/png;base64,([^"]+)"')  # an embedded figure
 WHITE_CUT = 245  # a pixel is "ink" when a channel is below this

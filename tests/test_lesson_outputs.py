@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted((ROOT / "nbs").glob("[0-9][0-9]_*.ipynb"))
+LESSONS = sorted((ROOT / "nbs").glob("[0-9][0-9]*_*.ipynb"))
 FIGURES = ("image/png", "image/svg+xml")
 MAX_BYTES = 1_000_000  # per notebook, figures at a modest dpi
 

@@ -148,8 +148,8 @@ def test_install_cell_installs_only_when_missing_or_shadowed(tmp_path, shadow):
 
 
 def test_gpu_lessons_ask_colab_for_a_gpu_runtime():
-    "Lessons 07–10 train: their Colab metadata asks for a GPU, and their text says how to switch the runtime."
-    names = ["07_train", "08_recipes", "09_viz", "10_ablation"]
+    "Lessons 07a–10 train: their Colab metadata asks for a GPU, and their text says how to switch the runtime."
+    names = ["07a_train", "08_recipes", "09_viz", "10_ablation"]
     for nb in [ROOT / "nbs" / f"{n}.ipynb" for n in names]:
         d = json.loads(nb.read_text())
         assert d["metadata"].get("accelerator") == "GPU" and d["metadata"].get("colab", {}).get("gpuType"), nb.name

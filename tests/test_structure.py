@@ -81,3 +81,9 @@ def test_readme_map():
     for m, row in rows.items():
         assert row.group(3) == lesson[m], (m, row.group(3), lesson[m])
         assert set(re.findall(r"`(\w+)`", row.group(4))) == g[m], (m, row.group(4), g[m])
+
+
+def test_train_keeps_the_names_lesson_07_took():
+    "Lesson 07 (evaluation) took the test's names out of `train`; `train` imports them, so old imports keep working."
+    import d2st_nb.evaluation as E, d2st_nb.train as T
+    for name in E.__all__: assert getattr(T, name) is getattr(E, name), name
