@@ -31,7 +31,7 @@ the output, as they do in an adapted model. Usage (defaults: the bundled world a
 from __future__ import annotations
 import argparse, random, time
 import torch, torch.nn as nn, torch.nn.functional as F
-from d2st_nb.data import VideoTransform, make_split, read_frames, sample_indices, video_length
+from d2st_nb.data import VideoTransform, make_split, read_frames, sample_indices, twin_pairs, video_length
 from d2st_nb.fewshot import few_shot_logits
 from d2st_nb.synthetic import data_samples_dir, load_image_model
 
@@ -81,10 +81,14 @@ def accuracy(fn, data, shot, episodes, shuffle=False):
 
 
 @torch.no_grad()
-def twin_accuracy(fn, data, names, episodes):
-    "2-way 1-shot accuracy (%) between each class and its time-reversed twin, `episodes` episodes of 3 queries per pair."
-    from d2st_nb.synthetic import reverse_class
-    pairs = [(i, names.index(reverse_class(c))) for i, c in enumerate(names) if names.index(reverse_class(c)) > i]
+def twin_accuracy(fn, data, names, episodes, twins=None):
+    """2-way 1-shot accuracy (%) between each class and its time-reversed twin, `episodes` episodes of 3 queries per pair.
+    `twins`: the pairs of class names (a dataset's `splits/twins.txt`, `data.twin_pairs`); default the bundled world's."""
+    if twins is None:
+        from d2st_nb.synthetic import reverse_class
+        twins = [(c, reverse_class(c)) for c in names]
+    pairs = sorted({tuple(sorted((names.index(a), names.index(b)))) for a, b in twins if a in names and b in names})
+    if not pairs: return float("nan")
     accs = []
     for a, b in pairs:
         for i in range(episodes):
@@ -175,12 +179,13 @@ def main(argv=None):
              **{f"{name} ({a.steps} steps)": learners[name][0] for name in a.learners}}
     from d2st_nb.synthetic import SPLITS
     names = list(SPLITS[a.split]) if a.root is None else make_split(root, a.split, "folders").classes
+    twins = None if a.root is None else twin_pairs(make_split(root, a.split, "folders"))
     print(f"{'features':24s} {'base 1-shot':>12s} {a.split + ' 1-shot':>13s} {a.split + ' 5-shot':>13s} "
           f"{'shuffled 1-shot':>16s} {'twin pairs':>11s}")
     for name, fn in feats.items():
         print(f"{name:24s} {accuracy(fn, base, 1, a.episodes):12.1f} {accuracy(fn, novel, 1, a.episodes):13.1f} "
               f"{accuracy(fn, novel, 5, a.episodes):13.1f} {accuracy(fn, novel, 1, a.episodes, shuffle=True):16.1f} "
-              f"{twin_accuracy(fn, novel, names, a.episodes // 4):11.1f}")
+              f"{twin_accuracy(fn, novel, names, a.episodes // 4, twins):11.1f}")
     print(f"({time.time() - t0:.0f} s in all; chance 20 %)")
 
 
