@@ -71,7 +71,7 @@ class VideoModel(nn.Module):
         return fn(x)
 
     def frame_features(self, videos):
-        "Videos `(b, t, 3, h, w)` → frame features `(b, t, c)`."
+        "Videos `b t 3 h w` → frame features `b t c`."
         if videos.dim() != 5 or videos.shape[2] != 3:
             raise ValueError(f"videos must be (b, t, 3, h, w), got shape {tuple(videos.shape)}")
         if videos.shape[1] != self.num_frames:
@@ -82,7 +82,7 @@ class VideoModel(nn.Module):
     forward = frame_features
 
     def aux_logits(self, feats):
-        "Auxiliary base-class logits of frame features `(b, t, c)` (from their frame mean), or None without a head."
+        "Auxiliary base-class logits of frame features `b t c` (from their frame mean), or None without a head."
         return None if self.aux_head is None else self.aux_head(feats.mean(1))
 
 # %% ../nbs/03_backbones.ipynb #13
