@@ -20,9 +20,9 @@ from .evaluation import (T95, EpisodeIndices, ProgressBar, ProgressLines, ToyEpi
 log = logging.getLogger("d2st_nb.train")
 
 # %% auto #0
-__all__ = ['log', 'CKPT_FORMAT', 'TrainConfig', 'make_optimizer', 'lr_factor', 'save_checkpoint', 'read_checkpoint',
-           'load_training_checkpoint', 'init_distributed', 'train_episode_numbers', 'Trainer', 'read_log',
-           'optional_import', 'plot_log']
+__all__ = ['log', 'CKPT_FORMAT', 'TrainConfig', 'make_optimizer', 'lr_factor', 'logit_scale_at', 'save_checkpoint',
+           'read_checkpoint', 'load_training_checkpoint', 'init_distributed', 'train_episode_numbers', 'Trainer',
+           'read_log', 'optional_import', 'plot_log']
 
 # %% ../nbs/07a_train.ipynb #11
 @dataclass
@@ -44,6 +44,8 @@ class TrainConfig:
     clip_grad: float | None = 10.0
     aux_weight: float = 0.5
     logit_scale: float = 1.0
+    logit_scale_start: float | None = None   # with logit_scale_steps: the scale rises from this to logit_scale
+    logit_scale_steps: int = 0
     amp: str = "auto"
     max_bad_steps: int = 20
     # bookkeeping
@@ -87,6 +89,15 @@ def lr_factor(step: int, cfg: TrainConfig) -> float:
         span = max(1, cfg.steps - cfg.warmup_steps)
         return 0.5 * (1 + math.cos(math.pi * min(1.0, (step - cfg.warmup_steps) / span)))
     raise ValueError(f"schedule must be step or cosine, got {cfg.schedule!r}")
+
+def logit_scale_at(step: int, cfg: TrainConfig) -> float:
+    """The logit scale the loss uses at optimiser step `step`: `cfg.logit_scale`, or, with `cfg.logit_scale_start` and
+    `cfg.logit_scale_steps`, a linear rise from the start value to it over the first `logit_scale_steps` steps (a
+    cool start keeps the zero-initialised adapters from collapsing; lesson 08 measures it)."""
+    if cfg.logit_scale_start is None or cfg.logit_scale_steps <= 0: return cfg.logit_scale
+    f = min(1.0, step / cfg.logit_scale_steps)
+    return cfg.logit_scale_start + f * (cfg.logit_scale - cfg.logit_scale_start)
+
 
 # %% ../nbs/07a_train.ipynb #26
 CKPT_FORMAT = "d2st_nb.train/1"
@@ -209,7 +220,7 @@ class Trainer:
             ep = to_device(ep, self.device)
             sync = self.world == 1 or j == len(tasks) - 1   # average gradients across ranks once, on the last task
             with (nullcontext() if sync else self.net.no_sync()), autocast(self.device, self.amp):
-                loss, logits = episode_forward(self.model, ep, self.cfg.aux_weight, self.net, self.cfg.logit_scale)
+                loss, logits = episode_forward(self.model, ep, self.cfg.aux_weight, self.net, logit_scale_at(self.step, self.cfg))
                 loss = loss / len(tasks)
                 (self.scaler.scale(loss) if self.scaler else loss).backward()
             loss_sum += loss.item()

@@ -24,8 +24,12 @@ OLD_DEFAULTS = {
     "aux_weight": 0.5, "logit_scale": 1.0, "amp": "auto", "max_bad_steps": 20, "device": "auto", "workers": 2,
     "out_dir": "runs/d2st", "ckpt_every": 100, "val_every": 0, "seed": 0, "progress": True}
 
-# The fields the engine (Trainer, make_optimizer, lr_factor, checkpoints) reads.
-ENGINE = {"steps", "tasks_per_step", "optimizer", "lr", "weight_decay", "warmup_steps", "warmup_start", "schedule",
+# Fields added since the split, with their defaults (an old file without them gets these).
+NEW_DEFAULTS = {"logit_scale_start": None, "logit_scale_steps": 0}
+ALL_DEFAULTS = {**OLD_DEFAULTS, **NEW_DEFAULTS}
+
+# The fields the engine (Trainer, make_optimizer, lr_factor, logit_scale_at, checkpoints) reads.
+ENGINE = {"logit_scale_start", "logit_scale_steps", "steps", "tasks_per_step", "optimizer", "lr", "weight_decay", "warmup_steps", "warmup_start", "schedule",
           "decay_steps", "gamma", "decay_factors", "clip_grad", "aux_weight", "logit_scale", "amp", "max_bad_steps",
           "device", "workers", "out_dir", "ckpt_every", "val_every", "val_episodes", "progress"}
 
@@ -38,16 +42,16 @@ def old_flat(**changes) -> dict:
 
 def test_same_fields_and_defaults():
     "The split moves fields, it changes none: a run's config has every old field with its old default."
-    assert asdict(R.RunConfig()) == OLD_DEFAULTS
+    assert asdict(R.RunConfig()) == ALL_DEFAULTS
     assert {f.name for f in fields(TrainConfig)} == ENGINE
-    assert asdict(TrainConfig()) == {k: v for k, v in OLD_DEFAULTS.items() if k in ENGINE}
+    assert asdict(TrainConfig()) == {k: v for k, v in ALL_DEFAULTS.items() if k in ENGINE}
     assert issubclass(R.RunConfig, TrainConfig)
 
 
 def test_old_flat_dict_loads():
     d = old_flat(backbone="bundled", way=3, eval_shots=[1], decay_steps=[50, 80], lr=0.005, seed=7, out_dir="runs/x")
     cfg = R.RunConfig.from_dict(d)
-    assert asdict(cfg) == {**OLD_DEFAULTS, "backbone": "bundled", "way": 3, "eval_shots": (1,), "decay_steps": (50, 80),
+    assert asdict(cfg) == {**ALL_DEFAULTS, "backbone": "bundled", "way": 3, "eval_shots": (1,), "decay_steps": (50, 80),
                            "lr": 0.005, "seed": 7, "out_dir": "runs/x"}
     assert R.config_for(None, None, **d) == cfg
 
@@ -92,7 +96,7 @@ def test_trainer_saves_a_flat_config(tmp_path):
     cfg = R.RunConfig(device="cpu", workers=0, progress=False, out_dir=str(tmp_path), metric="bimhm")
     Trainer(m, ToyEpisodes(), cfg).save()
     state = torch.load(tmp_path / "last.pt", weights_only=False)
-    assert state["config"] == asdict(cfg) and set(state["config"]) == set(OLD_DEFAULTS)
+    assert state["config"] == asdict(cfg) and set(state["config"]) == set(ALL_DEFAULTS)
 
 
 def test_flags_one_per_field(capsys):
@@ -102,4 +106,4 @@ def test_flags_one_per_field(capsys):
     assert set(OLD_DEFAULTS) <= dests
     assert R.train_cli(["--preset", "demo", "--way", "3", "--eval-shots", "1", "--lr", "0.01", "--print-config"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert set(printed) == set(OLD_DEFAULTS) and (printed["way"], printed["eval_shots"], printed["lr"]) == (3, [1], 0.01)
+    assert set(printed) == set(ALL_DEFAULTS) and (printed["way"], printed["eval_shots"], printed["lr"]) == (3, [1], 0.01)
