@@ -69,7 +69,7 @@ def build_model(cfg: RunConfig, adapter: str | None = None, num_base_classes: in
     common = dict(num_frames=cfg.num_frames, adapter=adapter, num_base_classes=num_base_classes, metric=cfg.metric,
                   grad_checkpointing=cfg.grad_checkpointing)
     if cfg.backbone == BUNDLED:
-        from d2st_nb.synthetic import load_image_model
+        from d2st_nb.image_model import load_image_model
         return load_image_model(**common, **cfg.model_kwargs)
     return create_video_model(cfg.backbone, pretrained=cfg.pretrained, checkpoint_path=cfg.image_checkpoint,
                               img_size=cfg.img_size, **common, **cfg.model_kwargs)
@@ -106,7 +106,7 @@ def input_config(cfg: RunConfig) -> dict:
     building the model."""
     kw = cfg.model_kwargs
     if cfg.backbone == BUNDLED:
-        from d2st_nb.synthetic import image_model_info
+        from d2st_nb.image_model import image_model_info
         info = image_model_info(kw.get("root"))
         return {"img_size": info["img_size"], "mean": tuple(info["mean"]), "std": tuple(info["std"])}
     from timm.models import get_pretrained_cfg

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from motion_probe import accuracy, episode, features, twin_accuracy  # noqa: E402
 from d2st_nb.data import VideoTransform  # noqa: E402
 from d2st_nb.fewshot import few_shot_logits  # noqa: E402
-from d2st_nb.synthetic import SPLITS, data_samples_dir, load_image_model  # noqa: E402
+from d2st_nb.synthetic import SPLITS, data_samples_dir  # noqa: E402
+from d2st_nb.image_model import load_image_model  # noqa: E402
 
 SCALES = (2.0, 1.0, 0.5, 0.25, 0.125, 0.1, 0.05, 0.025)
 

@@ -33,7 +33,8 @@ import argparse, random, time
 import torch, torch.nn as nn, torch.nn.functional as F
 from d2st_nb.data import VideoTransform, make_split, read_frames, sample_indices, twin_pairs, video_length
 from d2st_nb.fewshot import few_shot_logits
-from d2st_nb.synthetic import data_samples_dir, load_image_model
+from d2st_nb.synthetic import data_samples_dir
+from d2st_nb.image_model import load_image_model
 
 
 def features(model, tf, root, split):
