@@ -25,6 +25,7 @@ the output, as they do in an adapted model. Usage (defaults: the bundled world a
                                    [--split val]  # report on the validation classes (what recipes are chosen on)
                                    [--aux-weight W]  # the learners also fit an 80-class head on the frame mean
                                    [--learners adapter projected]
+                                   [--image-root DIR]  # another image model (a folder with image_model.json)
 
 `novel` in the table is the `--split` classes (default `test`, the novel ones; choose settings on `val`).
 """
@@ -129,11 +130,12 @@ def main(argv=None):
                     help="weight of an auxiliary base-class head on each learner's frame mean (the demo's aux loss)")
     ap.add_argument("--learners", nargs="*", default=["residual", "adapter", "linear", "projected"],
                     choices=["residual", "adapter", "linear", "projected"])
+    ap.add_argument("--image-root", help="folder of the image model to probe (image_model.json and its weights; default the bundled one)")
     a = ap.parse_args(argv)
     if (a.render or a.start_spread is not None) and a.root:
         ap.error("--render and --start-spread render the bundled world: they cannot be combined with --root")
     torch.manual_seed(a.seed)
-    model = load_image_model(adapter="none").eval()
+    model = load_image_model(adapter="none", root=a.image_root).eval()
     tf = VideoTransform(size=model.data_config["input_size"][-1], mean=model.data_config["mean"], std=model.data_config["std"])
     root = a.root or data_samples_dir() / "videos"
     t0 = time.time()
