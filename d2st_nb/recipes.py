@@ -17,8 +17,8 @@ log = logging.getLogger("d2st_nb.recipes")
 __all__ = ['log', 'BUNDLED', 'TWINS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'RunConfig', 'build_model',
            'checkpoint_config', 'model_from_checkpoint', 'data_root', 'input_config', 'build_episodes',
            'BadVideosError', 'preflight_cache', 'preflight', 'evaluate_shots', 'evaluate_twins', 'evaluate_all',
-           'results_table', 'run_training', 'paper_preset', 'config_for', 'config_parser', 'resolve_config',
-           'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli']
+           'results_table', 'run_training', 'paper_preset', 'config_for', 'ReversedEpisodes', 'evaluate_reversal',
+           'config_parser', 'resolve_config', 'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli']
 
 # %% ../nbs/08_recipes.ipynb #29aa8e85
 @dataclass
@@ -332,6 +332,40 @@ def config_for(preset: str | None = None, config_file: str | None = None, **over
         except json.JSONDecodeError as e: raise ValueError(f"config file {p} is not valid JSON: {e}") from e
     d.update(overrides)
     return RunConfig.from_dict(d)
+
+# %% ../nbs/08_recipes.ipynb #80da5745
+class ReversedEpisodes:
+    "The episodes of `source` with every video of class 1 and up (support and query) played backwards."
+    def __init__(self, source, backwards: bool = True): self.source, self.backwards = source, backwards
+    def __len__(self): return len(self.source)
+    def __getitem__(self, i):
+        ep = dict(self.source[i])
+        if self.backwards:
+            for k in ("support", "query"):
+                back = ep[f"{k}_labels"] >= 1                                          # v: the videos to reverse
+                x = ep[k].clone(); x[back] = x[back].flip(1); ep[k] = x                 # v t c h w: time is dim 1
+        return ep
+
+def evaluate_reversal(model, cfg: RunConfig, split: str | None = None, progress: bool = False, exclude=(),
+                      backwards: bool = True) -> dict | None:
+    """2-way 1-shot accuracy ± 95 % CI between each class of `split` (default `cfg.eval_split`) and its own videos
+    played backwards, `cfg.twin_episodes` episodes of `cfg.eval_query` queries a side per class; None when
+    `cfg.twin_episodes` is 0. `backwards=False`: the same episodes with nothing reversed (the order-blind control)."""
+    from d2st_nb.data import EpisodeDataset, VideoSplit
+    from d2st_nb.evaluation import mean_ci
+    if not cfg.twin_episodes: return None
+    src = build_episodes(cfg, split or cfg.eval_split, shot=1, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
+    accs = []
+    for c, vids in zip(src.split.classes, src.split.videos):
+        sub = VideoSplit(f"{src.split.name}: {c} / backwards", [c, f"{c} (backwards)"], [vids, vids], src.split.root)
+        eps = EpisodeDataset(sub, 2, 1, cfg.eval_query, cfg.num_frames, src.transform, False, cfg.eval_seed, cfg.skip_bad,
+                             cache=cfg.cache_videos)
+        accs += evaluate(model, ReversedEpisodes(eps, backwards), cfg.twin_episodes, device=pick_device(cfg.device),
+                         amp=cfg.amp, workers=cfg.workers)["per_episode"]
+    if progress: print(f"reversal: {len(src.split.classes)} classes × {cfg.twin_episodes} episodes", flush=True)
+    m, ci = mean_ci(accs)
+    return {"acc": m, "ci95": ci, "episodes": len(accs), "classes": len(src.split.classes), "per_episode": accs}
+
 
 # %% ../nbs/08_recipes.ipynb #16
 _OPTIONAL_TYPES = {"clip_grad": float, "resize": int, "num_base_classes": int, "logit_scale_start": float}
