@@ -16,9 +16,10 @@ log = logging.getLogger("d2st_nb.recipes")
 # %% auto #0
 __all__ = ['log', 'BUNDLED', 'TWINS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'RunConfig', 'build_model',
            'checkpoint_config', 'model_from_checkpoint', 'data_root', 'input_config', 'build_episodes',
-           'BadVideosError', 'preflight_cache', 'preflight', 'evaluate_shots', 'evaluate_twins', 'evaluate_all',
-           'results_table', 'run_training', 'paper_preset', 'config_for', 'ReversedEpisodes', 'evaluate_reversal',
-           'config_parser', 'resolve_config', 'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli']
+           'BadVideosError', 'preflight_cache', 'preflight', 'evaluate_shots', 'evaluate_twins', 'two_way',
+           'evaluate_all', 'results_table', 'run_training', 'paper_preset', 'config_for', 'ReversedEpisodes',
+           'evaluate_reversal', 'config_parser', 'resolve_config', 'error_message', 'cli_hint', 'run_cli', 'train_cli',
+           'eval_cli']
 
 # %% ../nbs/08_recipes.ipynb #29aa8e85
 @dataclass
@@ -207,21 +208,31 @@ def evaluate_twins(model, cfg: RunConfig, split: str | None = None, progress: bo
     """2-way 1-shot accuracy ± 95 % CI between each class of `split` (default `cfg.eval_split`) and its time-reversed
     twin (`twin_pairs`), `cfg.twin_episodes` episodes of `cfg.eval_query` queries a class per pair; None when the
     split has no twins or `cfg.twin_episodes` is 0. A model blind to frame order scores 50 % here."""
-    from d2st_nb.data import EpisodeDataset, VideoSplit, twin_pairs
-    from d2st_nb.evaluation import mean_ci
+    from d2st_nb.data import twin_pairs
     src = build_episodes(cfg, split or cfg.eval_split, shot=1, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
     pairs = twin_pairs(src.split)
     if not pairs or not cfg.twin_episodes: return None
-    accs, where = [], {c: i for i, c in enumerate(src.split.classes)}
-    for a, b in pairs:
-        sub = VideoSplit(f"{src.split.name}: {a} / {b}", [a, b], [src.split.videos[where[a]], src.split.videos[where[b]]], src.split.root)
+    where = {c: i for i, c in enumerate(src.split.classes)}
+    r = two_way(model, cfg, src, [((a, b), (src.split.videos[where[a]], src.split.videos[where[b]])) for a, b in pairs],
+                shuffle_frames=shuffle_frames)
+    if progress: print(f"twin pairs: {len(pairs)} pairs × {cfg.twin_episodes} episodes", flush=True)
+    return {**r, "pairs": len(pairs)}
+
+def two_way(model, cfg: RunConfig, src, sides, wrap=None, shuffle_frames: bool = False) -> dict:
+    """2-way 1-shot accuracy ± 95 % CI over `cfg.twin_episodes` episodes (`cfg.eval_query` queries a side) for each of
+    `sides`, `((name a, name b), (videos a, videos b))`, read like `src`'s videos; `wrap` changes each side's episodes
+    (e.g. `ReversedEpisodes`). The engine of `evaluate_twins` and `evaluate_reversal`."""
+    from d2st_nb.data import EpisodeDataset, VideoSplit
+    from d2st_nb.evaluation import mean_ci
+    accs = []
+    for (a, b), (va, vb) in sides:
+        sub = VideoSplit(f"{src.split.name}: {a} / {b}", [a, b], [va, vb], src.split.root)
         eps = EpisodeDataset(sub, 2, 1, cfg.eval_query, cfg.num_frames, src.transform, False, cfg.eval_seed, cfg.skip_bad,
                              cache=cfg.cache_videos)
-        accs += evaluate(model, eps, cfg.twin_episodes, device=pick_device(cfg.device), amp=cfg.amp, workers=cfg.workers,
-                         shuffle_frames=shuffle_frames)["per_episode"]                   # seconds a pair: no progress lines
-    if progress: print(f"twin pairs: {len(pairs)} pairs × {cfg.twin_episodes} episodes", flush=True)
+        accs += evaluate(model, wrap(eps) if wrap else eps, cfg.twin_episodes, device=pick_device(cfg.device), amp=cfg.amp,
+                         workers=cfg.workers, shuffle_frames=shuffle_frames)["per_episode"]   # seconds a side: no progress lines
     m, ci = mean_ci(accs)
-    return {"acc": m, "ci95": ci, "episodes": len(accs), "pairs": len(pairs), "per_episode": accs}
+    return {"acc": m, "ci95": ci, "episodes": len(accs), "per_episode": accs}
 
 def evaluate_all(model, cfg: RunConfig, split: str | None = None, progress: bool = False, shuffle_frames: bool = False,
                  exclude=()) -> dict:
@@ -351,20 +362,12 @@ def evaluate_reversal(model, cfg: RunConfig, split: str | None = None, progress:
     """2-way 1-shot accuracy ± 95 % CI between each class of `split` (default `cfg.eval_split`) and its own videos
     played backwards, `cfg.twin_episodes` episodes of `cfg.eval_query` queries a side per class; None when
     `cfg.twin_episodes` is 0. `backwards=False`: the same episodes with nothing reversed (the order-blind control)."""
-    from d2st_nb.data import EpisodeDataset, VideoSplit
-    from d2st_nb.evaluation import mean_ci
     if not cfg.twin_episodes: return None
     src = build_episodes(cfg, split or cfg.eval_split, shot=1, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
-    accs = []
-    for c, vids in zip(src.split.classes, src.split.videos):
-        sub = VideoSplit(f"{src.split.name}: {c} / backwards", [c, f"{c} (backwards)"], [vids, vids], src.split.root)
-        eps = EpisodeDataset(sub, 2, 1, cfg.eval_query, cfg.num_frames, src.transform, False, cfg.eval_seed, cfg.skip_bad,
-                             cache=cfg.cache_videos)
-        accs += evaluate(model, ReversedEpisodes(eps, backwards), cfg.twin_episodes, device=pick_device(cfg.device),
-                         amp=cfg.amp, workers=cfg.workers)["per_episode"]
+    sides = [((c, f"{c} (backwards)"), (vids, vids)) for c, vids in zip(src.split.classes, src.split.videos)]
+    r = two_way(model, cfg, src, sides, wrap=lambda eps: ReversedEpisodes(eps, backwards))
     if progress: print(f"reversal: {len(src.split.classes)} classes × {cfg.twin_episodes} episodes", flush=True)
-    m, ci = mean_ci(accs)
-    return {"acc": m, "ci95": ci, "episodes": len(accs), "classes": len(src.split.classes), "per_episode": accs}
+    return {**r, "classes": len(src.split.classes)}
 
 
 # %% ../nbs/08_recipes.ipynb #16

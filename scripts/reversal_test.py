@@ -14,7 +14,7 @@ for a ViT, with its learned temporal embedding (one vector per frame position, a
 to zero: what the model knows of order without it.
 """
 from __future__ import annotations
-import argparse, json, time
+import argparse, json, sys, time
 from dataclasses import replace
 from pathlib import Path
 import torch
@@ -27,7 +27,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", required=True, help="the results JSON to write")
     ap.add_argument("--workers", type=int, default=1)
     a = ap.parse_args(argv)
-    out, first = {"command": "python scripts/reversal_test.py " + " ".join(argv or __import__("sys").argv[1:]), "models": {}}, None
+    out, first = {"command": "python scripts/reversal_test.py " + " ".join(argv or sys.argv[1:]), "models": {}}, None
     for spec in a.runs:
         name, _, ckpt = spec.partition("=")
         if not ckpt: ap.error(f"{spec!r}: give NAME=CHECKPOINT")
