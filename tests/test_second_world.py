@@ -2,17 +2,11 @@
 combinations of seen primitives, clips are deterministic and the written dataset passes `d2st-data check`."""
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("second_world", ROOT / "scripts" / "second_world.py")
-sw = importlib.util.module_from_spec(_spec)
-sys.modules["second_world"] = sw
-_spec.loader.exec_module(sw)
+from script_module import load_script
+
+sw = load_script("second_world")
 
 
 def test_splits_are_closed_under_reversal_and_disjoint():
