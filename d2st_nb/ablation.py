@@ -47,8 +47,10 @@ def run_ablation(base: RunConfig | None = None, variants=VARIANTS, seeds=(0, 1, 
             else: res = run_training(cfg, bad=bad)
             (m,) = res["models"].values()
             runs.append(m["eval"]); trainable = m["trainable"]
+            h = res.get("training") or {}                       # the verdict on the training (none for `none` and old runs)
             if verbose: print(f"{v:14s} seed {s}: " + "  ".join(f"{k} {r['acc']:.1f}" for k, r in m["eval"].items())
-                              + f"  ({time.time() - t0:.0f} s)", flush=True)
+                              + f"  ({time.time() - t0:.0f} s)" + ("" if h.get("learned", True) else
+                              f"  [training {'collapsed' if h['collapsed'] else 'at chance'}: {h['acc']:.1f} %]"), flush=True)
         out[v] = {"trainable": trainable, "runs": runs}
     return out
 

@@ -9,7 +9,7 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 import torch
 from .evaluation import amp_dtype, evaluate, pick_device
-from .train import TrainConfig, Trainer, load_training_checkpoint, read_checkpoint
+from .train import TrainConfig, Trainer, health_message, load_training_checkpoint, read_checkpoint, training_health
 
 log = logging.getLogger("d2st_nb.recipes")
 
@@ -256,8 +256,9 @@ def results_table(results: dict) -> str:
 def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -> dict:
     """Train the adapters on `cfg.train_split`, evaluate on `cfg.eval_split` — and the frozen baseline when
     `cfg.compare_with`, the trained model on shuffled query frames when `cfg.eval_shuffled` — write
-    `out_dir/results.json` and return the results. Every video it will read is checked first (`preflight`), unless
-    `bad` gives what an earlier check found."""
+    `out_dir/results.json` and return the results, with the verdict on the training's last 100 steps (`training_health`;
+    a warning when a run of 200 steps or more ends unlearned). Every video it will read is checked first (`preflight`),
+    unless `bad` gives what an earlier check found."""
     # what needs no model is checked first: a bad value, a missing dataset or a corrupt checkpoint fails at once
     if cfg.amp != "auto": amp_dtype(pick_device(cfg.device), cfg.amp)
     root, last = data_root(cfg), Path(cfg.out_dir) / "last.pt"
@@ -274,8 +275,10 @@ def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -
     if resume and trainer.resume(): print(f"resumed from {trainer.ckpt_path} at step {trainer.step}")
     t0 = time.time()
     trainer.fit()
-    results = {"config": asdict(cfg), "train_seconds": round(time.time() - t0, 1), "models": {}}
+    results = {"config": asdict(cfg), "train_seconds": round(time.time() - t0, 1), "models": {},
+               "training": training_health(trainer.history, cfg.way, aux_classes=n_base, aux_weight=cfg.aux_weight)}
     if trainer.rank != 0: return results
+    if not results["training"]["learned"] and len(trainer.history) >= 200: log.warning(health_message(results["training"]))
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
     results["models"][f"{cfg.adapter} (trained)"] = {"trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress, exclude=bad)}
     if cfg.eval_shuffled:

@@ -22,7 +22,7 @@ log = logging.getLogger("d2st_nb.train")
 # %% auto #0
 __all__ = ['log', 'CKPT_FORMAT', 'TrainConfig', 'make_optimizer', 'lr_factor', 'logit_scale_at', 'save_checkpoint',
            'read_checkpoint', 'load_training_checkpoint', 'init_distributed', 'train_episode_numbers', 'Trainer',
-           'read_log', 'optional_import', 'plot_log']
+           'read_log', 'optional_import', 'plot_log', 'training_health', 'health_message']
 
 # %% ../nbs/07a_train.ipynb #11
 @dataclass
@@ -307,3 +307,28 @@ def plot_log(out_dir, ax=None, smooth: int = 10):
     if va: ax[1].errorbar([r["step"] for r in va], [r["val_acc"] for r in va], [r["val_ci95"] for r in va], fmt="o-", label="validation")
     ax[1].set(xlabel="step", ylabel="query accuracy (%)", title="accuracy"); ax[1].legend()
     return ax
+
+# %% ../nbs/07a_train.ipynb #cefd1702
+def training_health(history: list, way: int, window: int = 100, aux_classes: int = 0, aux_weight: float = 0.0) -> dict:
+    """How the last `window` training steps of `history` (a run's log rows) went against chance: their mean query
+    accuracy (%) and loss; chance's accuracy `100 / way` and loss `log way + aux_weight · log aux_classes` (uniform
+    logits); `learned`: the accuracy above 1.25 × chance; `collapsed`: not learned, with the loss within 2 % of chance's."""
+    rows = [r for r in history if "acc" in r and not r.get("skipped")][-window:]
+    if not rows: raise ValueError("the history has no training steps (rows with 'acc') to judge")
+    acc, loss = sum(r["acc"] for r in rows) / len(rows), sum(r["loss"] for r in rows) / len(rows)
+    chance = 100 / way
+    chance_loss = math.log(way) + (aux_weight * math.log(aux_classes) if aux_weight and aux_classes else 0.0)
+    learned = acc > 1.25 * chance
+    return {"steps": len(rows), "acc": round(acc, 1), "chance_acc": round(chance, 1), "loss": round(loss, 3),
+            "chance_loss": round(chance_loss, 3), "learned": learned,
+            "collapsed": not learned and abs(loss - chance_loss) <= 0.02 * chance_loss}
+
+def health_message(h: dict) -> str:
+    "One paragraph on a `training_health` result that did not learn: what happened and what to try."
+    said = (f"training ended at chance: {h['acc']:.1f} % query accuracy over its last {h['steps']} steps "
+            f"(chance {h['chance_acc']:.1f} %), loss {h['loss']:.3f}")
+    if h["collapsed"]:
+        return (said + f", the level of uniform logits ({h['chance_loss']:.3f}): the adapters collapsed (the same features "
+                "for every video). Try a longer --warmup-steps or a lower --logit-scale (lesson 08), or another --seed.")
+    return (said + ": the adapters did not learn the training episodes. Try more --steps or another --lr, and check "
+            "the data (d2st-data check).")
