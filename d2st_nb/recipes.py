@@ -4,8 +4,8 @@
 
 # %% ../nbs/08_recipes.ipynb #5
 from __future__ import annotations
-import json, logging, random, sys, time
-from dataclasses import MISSING, asdict, dataclass, field, fields
+import json, logging, os, random, sys, time
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from pathlib import Path
 import torch
 from .evaluation import amp_dtype, evaluate, pick_device
@@ -18,8 +18,8 @@ __all__ = ['log', 'BUNDLED', 'TWINS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESE
            'checkpoint_config', 'model_from_checkpoint', 'data_root', 'input_config', 'build_episodes',
            'BadVideosError', 'preflight_cache', 'preflight', 'evaluate_shots', 'evaluate_twins', 'two_way',
            'evaluate_all', 'results_table', 'run_training', 'paper_preset', 'config_for', 'ReversedEpisodes',
-           'evaluate_reversal', 'config_parser', 'resolve_config', 'error_message', 'cli_hint', 'run_cli', 'train_cli',
-           'eval_cli']
+           'evaluate_reversal', 'collapse_check_step', 'after_restarts', 'config_parser', 'resolve_config',
+           'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli']
 
 # %% ../nbs/08_recipes.ipynb #29aa8e85
 @dataclass
@@ -59,6 +59,7 @@ class RunConfig(TrainConfig):
     twin_episodes: int = 0
     twin_rate: float = 0.0
     seed: int = 0
+    collapse_restarts: int = 1   # a run collapsed halfway starts again with twice the warm-up, this many times
 
 # %% ../nbs/08_recipes.ipynb #8
 BUNDLED = "bundled"  # `backbone` name of the small image model shipped in data_samples/
@@ -257,26 +258,41 @@ def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -
     """Train the adapters on `cfg.train_split`, evaluate on `cfg.eval_split` — and the frozen baseline when
     `cfg.compare_with`, the trained model on shuffled query frames when `cfg.eval_shuffled` — write
     `out_dir/results.json` and return the results, with the verdict on the training's last 100 steps (`training_health`;
-    a warning when a run of 200 steps or more ends unlearned). Every video it will read is checked first (`preflight`),
-    unless `bad` gives what an earlier check found."""
+    a warning when a run of 200 steps or more ends unlearned). A run that has collapsed halfway starts again with
+    twice the warm-up, up to `cfg.collapse_restarts` times (`collapse_check_step`; `results['restarts']` says when).
+    Every video it will read is checked first (`preflight`), unless `bad` gives what an earlier check found."""
     # what needs no model is checked first: a bad value, a missing dataset or a corrupt checkpoint fails at once
     if cfg.amp != "auto": amp_dtype(pick_device(cfg.device), cfg.amp)
     root, last = data_root(cfg), Path(cfg.out_dir) / "last.pt"
     if not root.is_dir(): raise FileNotFoundError(f"dataset root not found: {root}")
-    if resume and last.is_file(): read_checkpoint(last)
+    if resume and last.is_file(): cfg = after_restarts(cfg, read_checkpoint(last)["config"])
     if bad is None: bad = preflight(cfg, (cfg.train_split, cfg.val_split, cfg.eval_split))
     torch.manual_seed(cfg.seed); random.seed(cfg.seed)
     train_src = build_episodes(cfg, cfg.train_split, train=True, exclude=bad)
     n_base = cfg.num_base_classes or len(train_src.classes)
-    torch.manual_seed(cfg.seed)
-    model = build_model(cfg, num_base_classes=n_base if cfg.aux_weight else None)
     val_src = build_episodes(cfg, cfg.val_split, query=cfg.eval_query, seed=cfg.eval_seed, exclude=bad) if cfg.val_split else None
-    trainer = Trainer(model, train_src, cfg, val_episodes=val_src)
+    def start(cfg):                                        # a model and its trainer, from the seed
+        torch.manual_seed(cfg.seed)
+        model = build_model(cfg, num_base_classes=n_base if cfg.aux_weight else None)
+        return model, Trainer(model, train_src, cfg, val_episodes=val_src)
+    model, trainer = start(cfg)
     if resume and trainer.resume(): print(f"resumed from {trainer.ckpt_path} at step {trainer.step}")
-    t0 = time.time()
+    t0, restarts = time.time(), []
+    while (check := collapse_check_step(cfg)) and trainer.step < check:
+        trainer.fit(check)                                 # the first half, then a look at it (the same run as one fit)
+        h = training_health(trainer.history, cfg.way, aux_classes=n_base, aux_weight=cfg.aux_weight)
+        if not h["collapsed"]: break
+        restarts.append({"step": check, "warmup_steps": cfg.warmup_steps, "health": h})
+        if trainer.rank == 0:                              # keep the collapsed log beside the new one
+            os.replace(Path(cfg.out_dir) / "log.jsonl", Path(cfg.out_dir) / f"log_collapsed{len(restarts)}.jsonl")
+        log.warning(f"step {check}: {health_message(h, advice=False)} Starting again from step 0 with a {2 * cfg.warmup_steps}-step "
+                    "warm-up (--collapse-restarts 0 turns this off).")
+        cfg = replace(cfg, warmup_steps=2 * cfg.warmup_steps, collapse_restarts=cfg.collapse_restarts - 1)
+        model, trainer = start(cfg)
     trainer.fit()
     results = {"config": asdict(cfg), "train_seconds": round(time.time() - t0, 1), "models": {},
                "training": training_health(trainer.history, cfg.way, aux_classes=n_base, aux_weight=cfg.aux_weight)}
+    if restarts: results["restarts"] = restarts
     if trainer.rank != 0: return results
     if not results["training"]["learned"] and len(trainer.history) >= 200: log.warning(health_message(results["training"]))
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
@@ -372,6 +388,19 @@ def evaluate_reversal(model, cfg: RunConfig, split: str | None = None, progress:
     if progress: print(f"reversal: {len(src.split.classes)} classes × {cfg.twin_episodes} episodes", flush=True)
     return {**r, "classes": len(src.split.classes)}
 
+
+# %% ../nbs/08_recipes.ipynb #d442ad66
+def collapse_check_step(cfg: RunConfig) -> int:
+    """The step at which `run_training` looks whether a run has collapsed: half its steps, when that is at least 200
+    (two of `training_health`'s windows) and twice the warm-up; 0 — no look — otherwise or when `collapse_restarts` is 0."""
+    half = cfg.steps // 2
+    return half if cfg.collapse_restarts > 0 and half >= max(200, 2 * cfg.warmup_steps) else 0
+
+def after_restarts(cfg: RunConfig, saved: dict) -> RunConfig:
+    """The config a resumed run goes on with: `cfg`, with the warm-up doubled once for each restart after a collapse
+    that the checkpoint's saved config (`saved`) records (its `collapse_restarts` lower than `cfg`'s)."""
+    n = cfg.collapse_restarts - saved.get("collapse_restarts", cfg.collapse_restarts)
+    return replace(cfg, warmup_steps=cfg.warmup_steps * 2 ** n, collapse_restarts=cfg.collapse_restarts - n) if n > 0 else cfg
 
 # %% ../nbs/08_recipes.ipynb #16
 _OPTIONAL_TYPES = {"clip_grad": float, "resize": int, "num_base_classes": int, "logit_scale_start": float}

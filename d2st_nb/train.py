@@ -263,7 +263,8 @@ class Trainer:
         tps = cfg.tasks_per_step
         if self.step == 0 and self.rank == 0 and (self.out / "log.jsonl").exists(): (self.out / "log.jsonl").unlink()  # a fresh run
         loader = episode_loader(self.episodes, train_episode_numbers(self.step, steps, tps, self.rank, self.world), cfg.workers, self.device)
-        it, batch, t0 = iter(loader), [], time.time()
+        done = next((r["time"] for r in reversed(self.history) if "time" in r), 0.0)   # a later call's clock goes on
+        it, batch, t0 = iter(loader), [], time.time() - done
         bar = range(self.step, steps)
         if cfg.progress and self.rank == 0: bar = show_progress(bar, total=steps - self.step, label="step ")
         for _ in bar:
@@ -323,12 +324,13 @@ def training_health(history: list, way: int, window: int = 100, aux_classes: int
             "chance_loss": round(chance_loss, 3), "learned": learned,
             "collapsed": not learned and abs(loss - chance_loss) <= 0.02 * chance_loss}
 
-def health_message(h: dict) -> str:
-    "One paragraph on a `training_health` result that did not learn: what happened and what to try."
-    said = (f"training ended at chance: {h['acc']:.1f} % query accuracy over its last {h['steps']} steps "
+def health_message(h: dict, advice: bool = True) -> str:
+    "What a `training_health` result that did not learn says, and (`advice`) what to try."
+    said = (f"training at chance: {h['acc']:.1f} % query accuracy over its last {h['steps']} steps "
             f"(chance {h['chance_acc']:.1f} %), loss {h['loss']:.3f}")
     if h["collapsed"]:
         return (said + f", the level of uniform logits ({h['chance_loss']:.3f}): the adapters collapsed (the same features "
-                "for every video). Try a longer --warmup-steps or a lower --logit-scale (lesson 08), or another --seed.")
-    return (said + ": the adapters did not learn the training episodes. Try more --steps or another --lr, and check "
-            "the data (d2st-data check).")
+                "for every video)." + (" Try a longer --warmup-steps or a lower --logit-scale (lesson 08), or another --seed."
+                                       if advice else ""))
+    return (said + ": the adapters did not learn the training episodes." +
+            (" Try more --steps or another --lr, and check the data (d2st-data check)." if advice else ""))

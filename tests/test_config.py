@@ -25,7 +25,7 @@ OLD_DEFAULTS = {
     "out_dir": "runs/d2st", "ckpt_every": 100, "val_every": 0, "seed": 0, "progress": True}
 
 # Fields added since the split, with their defaults (an old file without them gets these).
-NEW_DEFAULTS = {"logit_scale_start": None, "logit_scale_steps": 0}
+NEW_DEFAULTS = {"logit_scale_start": None, "logit_scale_steps": 0, "collapse_restarts": 1}
 ALL_DEFAULTS = {**OLD_DEFAULTS, **NEW_DEFAULTS}
 
 # The fields the engine (Trainer, make_optimizer, lr_factor, logit_scale_at, checkpoints) reads.
