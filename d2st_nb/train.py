@@ -266,7 +266,8 @@ class Trainer:
         done = next((r["time"] for r in reversed(self.history) if "time" in r), 0.0)   # a later call's clock goes on
         it, batch, t0 = iter(loader), [], time.time() - done
         bar = range(self.step, steps)
-        if cfg.progress and self.rank == 0: bar = show_progress(bar, total=steps - self.step, label="step ")
+        part = "" if (self.step, steps) == (0, cfg.steps) else f"s {self.step}–{steps} of {cfg.steps}"   # a part of the run
+        if cfg.progress and self.rank == 0: bar = show_progress(bar, total=steps - self.step, label=f"step{part} ")
         for _ in bar:
             row = self.train_step([next(it) for _ in range(tps)])
             row["time"] = round(time.time() - t0, 3)
