@@ -85,7 +85,7 @@ def pretrain_image_model(out_dir, n_images: int = 16000, epochs: int = 10, batch
 
 # %% auto #0
 __all__ = ['IMAGE_MODEL', 'TEST_IMAGES', 'image_batch', 'image_scores', 'sincos_2d', 'pretrain_image_model', 'image_model_info',
-           'load_image_model', 'main']
+           'load_image_model', 'main', 'features_by_depth']
 
 # %% ../nbs/05a_image_model.ipynb #90e58889
 def image_model_info(root=None) -> dict:
@@ -116,3 +116,21 @@ def main(argv=None) -> int:
 
 if __name__ == "__main__" and "__file__" in globals():   # `python -m d2st_nb.image_model` (not when a notebook runs this cell)
     raise SystemExit(main())
+
+# %% ../nbs/05a_image_model.ipynb #56f18298
+@torch.no_grad()
+def features_by_depth(vit, x, cells: int = 4) -> dict:
+    """Frozen features of frames `x` `n 3 h w` at every depth of a timm ViT `vit` (square patch grid): after the patch
+    embedding and after each block, the class token `n c` (`'block i: cls'`) and the patch tokens averaged over a
+    `cells × cells` grid, `n (cells cells c)` (`'... grid'`). The patch embedding's class token is left out: it is
+    the same in every frame."""
+    z = vit.norm_pre(vit._pos_embed(vit.patch_embed(x)))                                   # n (p h w) c
+    p, out = vit.num_prefix_tokens, {}
+    for i in range(len(vit.blocks) + 1):
+        if i: z = vit.blocks[i - 1](z)
+        name = f"block {i}" if i else "patch embedding"
+        if i: out[f"{name}: cls"] = z[:, 0]
+        s = int((z.shape[1] - p) ** 0.5)
+        grid = F.adaptive_avg_pool2d(z[:, p:].reshape(len(z), s, s, -1).permute(0, 3, 1, 2), cells)   # n c cells cells
+        out[f"{name}: grid"] = grid.flatten(1)
+    return out

@@ -7,7 +7,8 @@ clips of one split (8 centre frames each) it reads the frozen model at every dep
 position code) and the output of each block — in two ways:
 
   cls      the class token;
-  grid4    the patch tokens averaged over a 4 x 4 grid of cells (16 x C numbers: a coarse map of the frame);
+  grid     the patch tokens averaged over a 4 x 4 grid of cells (16 x C numbers: a coarse map of the frame);
+           (both from `features_by_depth`, lesson 05a)
 
 and scores each with the same hand-made motion feature as `motion_probe.py`, the change from each frame to the
 next (`f[t+1] - f[t]`, no training), as 5-way 1-shot and 5-shot Bi-MHM accuracy (%, `--episodes` episodes of 3
@@ -32,14 +33,8 @@ import torch, torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from motion_probe import accuracy, twin_accuracy                # the probe's episodes and scores, unchanged
 from d2st_nb.data import VideoTransform, make_split, read_frames, sample_indices, twin_pairs, video_length
-from d2st_nb.image_model import load_image_model
+from d2st_nb.image_model import features_by_depth, load_image_model
 from d2st_nb.synthetic import data_samples_dir, reverse_class
-
-
-def grid(tokens, cells: int = 4):
-    "Patch tokens `n (h w) c` (a square grid) averaged over `cells x cells` cells → `n (cells cells c)`."
-    s = int(tokens.shape[1] ** 0.5)
-    return F.adaptive_avg_pool2d(tokens.reshape(-1, s, s, tokens.shape[-1]).permute(0, 3, 1, 2), cells).flatten(1)
 
 
 def centroid(x):
@@ -53,18 +48,12 @@ def centroid(x):
 @torch.no_grad()
 def readouts(model, tf, root, split, num_frames: int = 8) -> tuple:
     "Per readout name, per class, the features `v t d` of every clip of `split` (see the module's docstring)."
-    vit, sp, out = model.backbone, make_split(root, split, "folders"), {}
+    sp, out = make_split(root, split, "folders"), {}
     for vids in sp.videos:
         x = torch.stack([tf(read_frames(p, sample_indices(video_length(p), num_frames))) for p in vids])   # v t 3 h w
         v = len(x)
-        z = vit.norm_pre(vit._pos_embed(vit.patch_embed(x.flatten(0, 1))))                       # (v t) n c
-        depths = [("patch embedding", z)]
-        for i, blk in enumerate(vit.blocks):
-            z = blk(z); depths.append((f"block {i + 1}", z))
-        p = vit.num_prefix_tokens
-        for name, z in depths:
-            if name != "patch embedding": out.setdefault(f"{name}: cls", []).append(z[:, 0].reshape(v, num_frames, -1))
-            out.setdefault(f"{name}: grid4", []).append(grid(z[:, p:]).reshape(v, num_frames, -1))
+        for name, f in features_by_depth(model.backbone, x.flatten(0, 1)).items():     # lesson 05a: (v t) d a depth
+            out.setdefault(name, []).append(f.reshape(v, num_frames, -1))
         out.setdefault("pixels8", []).append(F.adaptive_avg_pool2d(x.flatten(0, 1), 8).flatten(1).reshape(v, num_frames, -1))
         out.setdefault("centroid", []).append(centroid(x))
     return out, sp

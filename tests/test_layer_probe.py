@@ -21,18 +21,11 @@ def test_centroid_follows_the_moving_part():
     assert torch.equal(lp.centroid(torch.zeros(1, 3, 3, 8, 8)), torch.zeros(1, 2, 2))   # no change: no nan
 
 
-def test_grid_is_the_mean_of_each_cell():
-    m = torch.arange(64.).reshape(1, 64, 1)                 # an 8 x 8 map of one channel, row-major
-    g = lp.grid(m, 4)
-    assert g.shape == (1, 16)
-    assert g[0, 0] == torch.tensor([0., 1, 8, 9]).mean() and g[0, -1] == torch.tensor([54., 55, 62, 63]).mean()
-
-
 def test_run_on_the_bundled_world(tmp_path):
     out = tmp_path / "probe.json"
     lp.main(["--episodes", "8", "--json", str(out)])
     rows = json.loads(out.read_text())["rows"]
-    depths = ["patch embedding: grid4"] + [f"block {i}: {r}" for i in range(1, 5) for r in ("cls", "grid4")]
+    depths = ["patch embedding: grid"] + [f"block {i}: {r}" for i in range(1, 5) for r in ("cls", "grid")]
     assert list(rows) == depths + ["pixels8", "centroid"]
     for r in rows.values():
         assert 0 <= r["1-shot"] <= 100 and 0 <= r["5-shot"] <= 100 and 0 <= r["twin pairs"] <= 100
