@@ -265,7 +265,7 @@ def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -
     if cfg.amp != "auto": amp_dtype(pick_device(cfg.device), cfg.amp)
     root, last = data_root(cfg), Path(cfg.out_dir) / "last.pt"
     if not root.is_dir(): raise FileNotFoundError(f"dataset root not found: {root}")
-    if resume and last.is_file(): cfg = after_restarts(cfg, read_checkpoint(last)["config"])
+    if resume and last.is_file(): cfg = after_restarts(cfg, read_checkpoint(last).get("config") or {})
     if bad is None: bad = preflight(cfg, (cfg.train_split, cfg.val_split, cfg.eval_split))
     torch.manual_seed(cfg.seed); random.seed(cfg.seed)
     train_src = build_episodes(cfg, cfg.train_split, train=True, exclude=bad)
