@@ -124,13 +124,13 @@ def features_by_depth(vit, x, cells: int = 4) -> dict:
     embedding and after each block, the class token `n c` (`'block i: cls'`) and the patch tokens averaged over a
     `cells × cells` grid, `n (cells cells c)` (`'... grid'`). The patch embedding's class token is left out: it is
     the same in every frame."""
+    p = vit.num_prefix_tokens
+    def grid(z):                                                                          # n (p h w) c -> n (cells cells c)
+        h = int((z.shape[1] - p) ** 0.5)
+        return F.adaptive_avg_pool2d(z[:, p:].reshape(len(z), h, h, -1).permute(0, 3, 1, 2), cells).flatten(1)
     z = vit.norm_pre(vit._pos_embed(vit.patch_embed(x)))                                   # n (p h w) c
-    p, out = vit.num_prefix_tokens, {}
-    for i in range(len(vit.blocks) + 1):
-        if i: z = vit.blocks[i - 1](z)
-        name = f"block {i}" if i else "patch embedding"
-        if i: out[f"{name}: cls"] = z[:, 0]
-        s = int((z.shape[1] - p) ** 0.5)
-        grid = F.adaptive_avg_pool2d(z[:, p:].reshape(len(z), s, s, -1).permute(0, 3, 1, 2), cells)   # n c cells cells
-        out[f"{name}: grid"] = grid.flatten(1)
+    out = {"patch embedding: grid": grid(z)}
+    for i, blk in enumerate(vit.blocks, 1):
+        z = blk(z)
+        out[f"block {i}: cls"], out[f"block {i}: grid"] = z[:, 0], grid(z)
     return out

@@ -14,7 +14,7 @@ from .train import TrainConfig, Trainer, health_message, load_training_checkpoin
 log = logging.getLogger("d2st_nb.recipes")
 
 # %% auto #0
-__all__ = ['log', 'BUNDLED', 'TWINS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'RunConfig', 'build_model',
+__all__ = ['log', 'BUNDLED', 'TWINS', 'JUDGED_STEPS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'RunConfig', 'build_model',
            'checkpoint_config', 'model_from_checkpoint', 'data_root', 'input_config', 'build_episodes',
            'BadVideosError', 'preflight_cache', 'preflight', 'evaluate_shots', 'evaluate_twins', 'two_way',
            'evaluate_all', 'results_table', 'run_training', 'paper_preset', 'config_for', 'ReversedEpisodes',
@@ -254,6 +254,8 @@ def results_table(results: dict) -> str:
     lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(row)) for row in rows]
     return "\n".join([lines[0], "  ".join("-" * x for x in w)] + lines[1:])
 
+JUDGED_STEPS = 200   # two of `training_health`'s 100-step windows: a run this long can be judged
+
 def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -> dict:
     """Train the adapters on `cfg.train_split`, evaluate on `cfg.eval_split` — and the frozen baseline when
     `cfg.compare_with`, the trained model on shuffled query frames when `cfg.eval_shuffled` — write
@@ -277,10 +279,11 @@ def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -
         return model, Trainer(model, train_src, cfg, val_episodes=val_src)
     model, trainer = start(cfg)
     if resume and trainer.resume(): print(f"resumed from {trainer.ckpt_path} at step {trainer.step}")
+    health = lambda tr: training_health(tr.history, cfg.way, aux_classes=n_base, aux_weight=cfg.aux_weight)
     t0, restarts = time.time(), []
     while (check := collapse_check_step(cfg)) and trainer.step < check:
         trainer.fit(check)                                 # the first half, then a look at it (the same run as one fit)
-        h = training_health(trainer.history, cfg.way, aux_classes=n_base, aux_weight=cfg.aux_weight)
+        h = health(trainer)
         if not h["collapsed"]: break
         restarts.append({"step": check, "warmup_steps": cfg.warmup_steps, "health": h})
         if trainer.rank == 0:                              # keep the collapsed log beside the new one
@@ -291,10 +294,10 @@ def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -
         model, trainer = start(cfg)
     trainer.fit()
     results = {"config": asdict(cfg), "train_seconds": round(time.time() - t0, 1), "models": {},
-               "training": training_health(trainer.history, cfg.way, aux_classes=n_base, aux_weight=cfg.aux_weight)}
+               "training": health(trainer)}
     if restarts: results["restarts"] = restarts
     if trainer.rank != 0: return results
-    if not results["training"]["learned"] and len(trainer.history) >= 200: log.warning(health_message(results["training"]))
+    if not results["training"]["learned"] and len(trainer.history) >= JUDGED_STEPS: log.warning(health_message(results["training"]))
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
     results["models"][f"{cfg.adapter} (trained)"] = {"trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress, exclude=bad)}
     if cfg.eval_shuffled:
@@ -391,10 +394,10 @@ def evaluate_reversal(model, cfg: RunConfig, split: str | None = None, progress:
 
 # %% ../nbs/08_recipes.ipynb #d442ad66
 def collapse_check_step(cfg: RunConfig) -> int:
-    """The step at which `run_training` looks whether a run has collapsed: half its steps, when that is at least 200
-    (two of `training_health`'s windows) and twice the warm-up; 0 — no look — otherwise or when `collapse_restarts` is 0."""
+    """The step at which `run_training` looks whether a run has collapsed: half its steps, when that is at least
+    `JUDGED_STEPS` and twice the warm-up; 0 — no look — otherwise or when `collapse_restarts` is 0."""
     half = cfg.steps // 2
-    return half if cfg.collapse_restarts > 0 and half >= max(200, 2 * cfg.warmup_steps) else 0
+    return half if cfg.collapse_restarts > 0 and half >= max(JUDGED_STEPS, 2 * cfg.warmup_steps) else 0
 
 def after_restarts(cfg: RunConfig, saved: dict) -> RunConfig:
     """The config a resumed run goes on with: `cfg`, with the warm-up doubled once for each restart after a collapse
