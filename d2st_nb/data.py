@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import torch
 import torch.nn.functional as F
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 from .video import (
     VIDEO_EXTS, IMAGE_EXTS, SEEK_GAP, VIDEO_CODECS, VideoReadError, frame_count, video_length, read_frames, write_video,
     _rgb_to_yuv420p)
@@ -180,6 +180,15 @@ def too_short(path, n: int, num_frames: int) -> int:
                                             f"(num_frames; its frames would repeat): {path}")
     return n
 
+class _ReadAll(Dataset):
+    "Every frame of each video (`uint8` `t h w 3`), or the error naming it: the decoding of `EpisodeDataset.preload`."
+    def __init__(self, paths, num_frames): self.paths, self.num_frames = list(paths), num_frames
+    def __len__(self): return len(self.paths)
+    def __getitem__(self, i):
+        p = self.paths[i]
+        try: return i, read_frames(p, range(too_short(p, video_length(p), self.num_frames))), ""
+        except VideoReadError as e: return i, None, str(e)
+
 class EpisodeDataset(Dataset):
     "N-way K-shot Q-query episodes over a `VideoSplit`; item `i` is a pure function of `(seed, i)`."
     def __init__(self, split: VideoSplit, way: int = 5, shot: int = 1, query: int = 1, num_frames: int = 8,
@@ -199,6 +208,7 @@ class EpisodeDataset(Dataset):
         self.classes = split.classes
         self._lengths = {}                                   # frame counts, cached per process (a pure function of the file)
         self.cache, self._frames = cache, {}                 # cache=True: every frame of each video, decoded once (uint8)
+        self.in_memory, self._bad = False, {}                # preload(): every video decoded (or found bad) up front
         if not 0 <= twin_rate <= 1: raise ValueError(f"twin_rate must be in [0, 1], got {twin_rate}")
         where = {c: i for i, c in enumerate(split.classes)}
         self.twin_of = {}                                    # class index -> its time-reversed twin's, both in the split
@@ -209,8 +219,23 @@ class EpisodeDataset(Dataset):
 
     def __len__(self): return self.length
 
+    def preload(self, workers: int = 0) -> int:
+        """Decode every video of the split now, in `workers` DataLoader processes, into the cache (`cache=True`);
+        returns how many it holds. Later episodes only index memory — cheap enough to build in the training process
+        itself, which `in_memory` tells `episode_loader`. A video that cannot be used is an error naming it, or with
+        `skip_bad` a logged skip (and an episode draws another video of its class, as before)."""
+        if not self.cache: raise ValueError("preload() fills the cache of decoded videos: build the episodes with cache=True")
+        todo = [p for v in self.split.videos for p in v if p not in self._frames and p not in self._bad]
+        for i, frames, err in DataLoader(_ReadAll(todo, self.num_frames), batch_size=None, num_workers=workers if len(todo) > 1 else 0):
+            if not err: self._frames[todo[i]] = frames.clone()   # out of the workers' shared memory
+            elif self.skip_bad: self._bad[todo[i]] = err
+            else: raise VideoReadError(err)
+        self.in_memory = True
+        return len(self._frames)
+
     def load(self, path, g: torch.Generator | None = None) -> torch.Tensor:
         "One video as `t 3 h w`: its frame indices sampled, frames read, transformed; shorter than `num_frames`: an error."
+        if path in self._bad: raise VideoReadError(self._bad[path])
         if self.cache:
             if path not in self._frames: self._frames[path] = read_frames(path, range(too_short(path, video_length(path), self.num_frames)))
             frames = self._frames[path]                                                                      # t h w 3

@@ -72,8 +72,10 @@ class EpisodeIndices(Dataset):
     def __getitem__(self, i): return self.source[self.indices[i]]
 
 def episode_loader(source, indices, workers: int = 0, device=None) -> DataLoader:
-    "A DataLoader yielding the episodes `indices` of `source` in order, one episode per batch."
+    """A DataLoader yielding the episodes `indices` of `source` in order, one episode per batch: in `workers`
+    processes, or in this one when the source holds every video in memory (`in_memory`, after `preload`)."""
     pin = device is not None and torch.device(device).type == "cuda"
+    if getattr(source, "in_memory", False): workers = 0
     return DataLoader(EpisodeIndices(source, indices), batch_size=None, shuffle=False, num_workers=workers, pin_memory=pin)
 
 # %% ../nbs/07_evaluation.ipynb #20

@@ -11,7 +11,7 @@ from .sampling import reference_lattice, bound_offsets
 
 
 # %% auto #0
-__all__ = ['sampling_points', 'sample_channels_last', 'head_weights', 'attend', 'dsta_fast', 'attach']
+__all__ = ['sampling_points', 'sample_channels_last', 'head_weights', 'key_weights', 'attend', 'dsta_fast', 'attach']
 
 # %% ../nbs/11_fast.ipynb #dca25f0b
 def sampling_points(attn, q):
@@ -56,17 +56,27 @@ def head_weights(q, k, groups: int):
     k = k * d ** -0.5
     return torch.stack([qh @ kh.transpose(1, 2) for qh, kh in zip(q.split(d, -1), k.split(d, -1))], dim=2).softmax(-1)
 
+def key_weights(q, k, groups: int):
+    """The weights of `head_weights`, keys first: `(b, g, n, m)`, the softmax over the `n` keys taken along dim 2.
+    With few keys, a softmax over the last axis reduces rows of `n` numbers one short row at a time; keys first, it
+    reduces across `n` rows of `m` queries each, running along the long contiguous query axis."""
+    d = q.shape[-1] // groups
+    kh = rearrange(k * d ** -0.5, "b n (g d) -> b g n d", g=groups)
+    return (kh @ rearrange(q, "b m (g d) -> b g d m", g=groups)).softmax(2)
+
 def attend(q, k, v, groups: int, proj_out, return_weights: bool = False):
     """Multi-head attention of queries `q` `(b, m, c)` on keys and values `k`, `v` `(b, n, c)`, then the `Linear`
     `proj_out` → `(b, m, c)`, and the weights `(b, m, g, n)` (None unless asked for).
-    When `g·n < c` the output projection acts on the `n` values before the weighted sum (`W (A V) = A (V W)`):
-    `n·c·c + m·g·n·c` multiply-adds instead of `m·n·c + m·c·c` (fewer whenever `g·n < c` and `m ≥ c`). Otherwise
-    (many keys) `scaled_dot_product_attention` never holds the `m × n` weights."""
+    When `g·n ≤ c` (few keys) the output projection acts on the `n` values before the weighted sum
+    (`W (A V) = A (V W)`): `n·c·c + m·g·n·c` multiply-adds instead of `m·n·c + m·c·c` (fewer whenever `g·n ≤ c` and
+    `m > c`), with the weights computed keys first (`key_weights`). Otherwise (many keys)
+    `scaled_dot_product_attention` never holds the `m × n` weights."""
     g, n, c = groups, k.shape[1], q.shape[-1]
-    if g * n < c:
-        a = head_weights(q, k, g)
+    if g * n <= c:
+        a = key_weights(q, k, g)                                                          # b g n m
         vo = rearrange(v, "b n (g d) -> b g n d", g=g) @ rearrange(proj_out.weight, "c (g d) -> g d c", g=g)  # b g n c
-        return torch.baddbmm(proj_out.bias, a.flatten(2), vo.flatten(1, 2)), a     # (b m (g n)) @ (b (g n) c)
+        out = torch.baddbmm(proj_out.bias, a.flatten(1, 2).transpose(1, 2), vo.flatten(1, 2))   # (b m (g n)) @ (b (g n) c)
+        return out, (rearrange(a, "b g n m -> b m g n") if return_weights else None)
     qh, kh, vh = (rearrange(z, "b m (g d) -> b g m d", g=g) for z in (q, k, v))
     out = proj_out(rearrange(F.scaled_dot_product_attention(qh, kh, vh), "b g m d -> b m (g d)"))
     return out, (head_weights(q, k, g) if return_weights else None)

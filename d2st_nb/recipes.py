@@ -262,7 +262,8 @@ def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -
     `out_dir/results.json` and return the results, with the verdict on the training's last 100 steps (`training_health`;
     a warning when a run of 200 steps or more ends unlearned). A run that has collapsed halfway starts again with
     twice the warm-up, up to `cfg.collapse_restarts` times (`collapse_check_step`; `results['restarts']` says when).
-    Every video it will read is checked first (`preflight`), unless `bad` gives what an earlier check found."""
+    Every video it will read is checked first (`preflight`), unless `bad` gives what an earlier check found. With
+    `cfg.cache_videos` the training videos are decoded into memory before the first step (`EpisodeDataset.preload`)."""
     # what needs no model is checked first: a bad value, a missing dataset or a corrupt checkpoint fails at once
     if cfg.amp != "auto": amp_dtype(pick_device(cfg.device), cfg.amp)
     root, last = data_root(cfg), Path(cfg.out_dir) / "last.pt"
@@ -271,6 +272,9 @@ def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -
     if bad is None: bad = preflight(cfg, (cfg.train_split, cfg.val_split, cfg.eval_split))
     torch.manual_seed(cfg.seed); random.seed(cfg.seed)
     train_src = build_episodes(cfg, cfg.train_split, train=True, exclude=bad)
+    if cfg.cache_videos:                                   # decoded once, up front: episodes then built in this process
+        held = train_src.preload(min(4, os.cpu_count() or 1) if cfg.workers else 0)
+        log.info("preloaded the %d videos of %r into memory", held, cfg.train_split)
     n_base = cfg.num_base_classes or len(train_src.classes)
     val_src = build_episodes(cfg, cfg.val_split, query=cfg.eval_query, seed=cfg.eval_seed, exclude=bad) if cfg.val_split else None
     def start(cfg):                                        # a model and its trainer, from the seed

@@ -21,8 +21,9 @@ log = logging.getLogger("d2st_nb.train")
 
 # %% auto #0
 __all__ = ['log', 'CKPT_FORMAT', 'TrainConfig', 'make_optimizer', 'lr_factor', 'logit_scale_at', 'save_checkpoint',
-           'read_checkpoint', 'load_training_checkpoint', 'init_distributed', 'train_episode_numbers', 'Trainer',
-           'read_log', 'optional_import', 'plot_log', 'training_health', 'health_message']
+           'read_checkpoint', 'load_training_checkpoint', 'init_distributed', 'train_episode_numbers',
+           'reuse_freed_memory', 'Trainer', 'read_log', 'optional_import', 'plot_log', 'training_health',
+           'health_message']
 
 # %% ../nbs/07a_train.ipynb #11
 @dataclass
@@ -167,6 +168,22 @@ def train_episode_numbers(start_step: int, stop_step: int, tasks_per_step: int, 
     "Episode numbers rank `rank` of `world` trains on in steps `start_step … stop_step-1`: step `s` of the run uses episodes `s·W·k … (s+1)·W·k − 1`, `k` per rank."
     return [(s * world + rank) * tasks_per_step + j for s in range(start_step, stop_step) for j in range(tasks_per_step)]
 
+# %% ../nbs/07a_train.ipynb #738c152c
+_MALLOC_TUNED = False
+
+def reuse_freed_memory() -> bool:
+    """Have glibc's allocator keep the memory this process frees for its next allocations (`mallopt`: mmap and trim
+    thresholds of 1 GiB) instead of handing it back to the OS; `True` when it did (once a process), `False` off glibc."""
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED: return True
+    import ctypes, platform, sys
+    if not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc": return False
+    try: libc = ctypes.CDLL("libc.so.6")
+    except OSError: return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    _MALLOC_TUNED = bool(libc.mallopt(M_MMAP_THRESHOLD, 1 << 30)) & bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))
+    return _MALLOC_TUNED
+
 # %% ../nbs/07a_train.ipynb #30
 class Trainer:
     "Episodic meta-training of a `VideoModel`'s trainable parameters on an indexable episode source."
@@ -175,6 +192,7 @@ class Trainer:
         self.rank, self.world = init_distributed(cfg.device)
         self.device = pick_device(cfg.device)
         if self.world > 1 and self.device.type == "cuda": self.device = torch.device("cuda", torch.cuda.current_device())
+        if self.device.type == "cpu": reuse_freed_memory()    # the memory a step frees, kept for the next (see below)
         self.model = model.to(self.device)
         self.net = DDP(self.model, broadcast_buffers=False) if self.world > 1 else self.model
         self.amp = amp_dtype(self.device, cfg.amp)

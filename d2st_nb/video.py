@@ -103,11 +103,18 @@ def video_length(path) -> int:
     return frame_count(path)[0]
 
 # %% ../nbs/03a_video.ipynb #19
-def _decode_straight(c, s, want: set) -> dict:
-    "Decode from the start, frame `k` being the `k`-th frame out of the decoder."
-    out, last = {}, max(want)
+def _rgb_converter():
+    """`frame → uint8 h w 3` (RGB) for the frames of one video. PyAV's `frame.to_ndarray(format="rgb24")` sets up a new
+    scaler for every frame; one `VideoReformatter` keeps its scaler for the next frame of the same size."""
+    from av.video.reformatter import VideoReformatter
+    r = VideoReformatter()
+    return lambda frame: r.reformat(frame, format="rgb24").to_ndarray()
+
+def _decode_straight(c, s, want: set, rgb=None) -> dict:
+    "Decode from the start, frame `k` being the `k`-th frame out of the decoder (`rgb`: the converter, one per video)."
+    rgb, out, last = rgb or _rgb_converter(), {}, max(want)
     for k, frame in enumerate(c.decode(s)):
-        if k in want: out[k] = frame.to_ndarray(format="rgb24")
+        if k in want: out[k] = rgb(frame)
         if k >= last: break
     return out
 
@@ -116,13 +123,13 @@ SEEK_GAP = 16  # seek only when it skips decoding more than this many frames
 
 class _SeekMiss(Exception): "Timestamps that do not allow frame-accurate seeking."
 
-def _decode_seeking(c, s, want: set) -> dict:
+def _decode_seeking(c, s, want: set, rgb=None) -> dict:
     """Decode the wanted frames in order, frame index from the timestamp, seeking over a gap when it saves decoding:
     the first time if the first wanted frame is more than `SEEK_GAP` in, later only when the key frames seen so far
     (their spacing) put a key frame more than `SEEK_GAP` frames past the decoder's position and before the target."""
     fps, tb, start = s.average_rate, s.time_base, s.start_time or 0
     if not fps or not tb: raise _SeekMiss()
-    out, pos, frames, keys, may_seek = {}, -1, None, [], True
+    rgb, out, pos, frames, keys, may_seek = rgb or _rgb_converter(), {}, -1, None, [], True
     for j in sorted(want):
         if j in out: continue
         if pos < 0: jump = j > SEEK_GAP
@@ -144,7 +151,7 @@ def _decode_seeking(c, s, want: set) -> dict:
                 fresh = False
             if frame.key_frame and (not keys or k > keys[-1]): keys.append(k)
             pos = k
-            if k in want and k not in out: out[k] = frame.to_ndarray(format="rgb24")
+            if k in want and k not in out: out[k] = rgb(frame)
             if k >= j: break
     return out
 
@@ -160,14 +167,15 @@ def read_frames(path, indices, seek: bool = True) -> torch.Tensor:
     try:
         s = c.streams.video[0]
         s.thread_type = "AUTO"
+        rgb = _rgb_converter()                                           # one scaler for all the video's frames
         try:
             got = None
             if seek:
-                try: got = _decode_seeking(c, s, want)
+                try: got = _decode_seeking(c, s, want, rgb)
                 except _SeekMiss: pass
                 if got is None or want - set(got):                       # fall back: decode from the start
                     got = None; c.seek(0, stream=s)
-            if got is None: got = _decode_straight(c, s, want)
+            if got is None: got = _decode_straight(c, s, want, rgb)
         except Exception as e: raise VideoReadError(f"cannot decode video {path}: {type(e).__name__}: {e}") from e
     finally: c.close()
     missing = sorted(want - set(got))
