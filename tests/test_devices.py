@@ -76,10 +76,11 @@ class PretendCuda:
 def test_training_and_its_evaluations_run_on_the_configured_device(tmp_path):
     cfg = R.config_for("demo", way=3, query=1, num_frames=4, eval_shots=(1,), eval_episodes=1, eval_query=1, workers=0,
                        progress=False, device="cuda", steps=2, out_dir=str(tmp_path), compare_with="none", eval_shuffled=True)
-    with PretendCuda() as rec:
+    with PretendCuda() as rec, mock.patch.object(T, "reuse_freed_memory") as tuned:
         res = R.run_training(cfg)
     rec.check()
     assert len(res["models"]) == 3          # trained, trained with shuffled frames, frozen: each forward was checked
+    assert tuned.call_count == 0            # the allocator's thresholds are the CPU's business (lesson 07a), not a GPU run's
 
 
 @pytest.mark.filterwarnings("ignore")
