@@ -180,13 +180,17 @@ def too_short(path, n: int, num_frames: int) -> int:
                                             f"(num_frames; its frames would repeat): {path}")
     return n
 
+def _every_frame(path, num_frames: int) -> torch.Tensor:
+    "Every frame of a video as `uint8` `t h w 3` — what the cache keeps — or a `VideoReadError` when it is shorter than a clip."
+    return read_frames(path, range(too_short(path, video_length(path), num_frames)))
+
 class _ReadAll(Dataset):
     "Every frame of each video (`uint8` `t h w 3`), or the error naming it: the decoding of `EpisodeDataset.preload`."
     def __init__(self, paths, num_frames): self.paths, self.num_frames = list(paths), num_frames
     def __len__(self): return len(self.paths)
     def __getitem__(self, i):
         p = self.paths[i]
-        try: return i, read_frames(p, range(too_short(p, video_length(p), self.num_frames))), ""
+        try: return i, _every_frame(p, self.num_frames), ""
         except VideoReadError as e: return i, None, str(e)
 
 class EpisodeDataset(Dataset):
@@ -237,7 +241,7 @@ class EpisodeDataset(Dataset):
         "One video as `t 3 h w`: its frame indices sampled, frames read, transformed; shorter than `num_frames`: an error."
         if path in self._bad: raise VideoReadError(self._bad[path])
         if self.cache:
-            if path not in self._frames: self._frames[path] = read_frames(path, range(too_short(path, video_length(path), self.num_frames)))
+            if path not in self._frames: self._frames[path] = _every_frame(path, self.num_frames)
             frames = self._frames[path]                                                                      # t h w 3
             return self.transform(frames[sample_indices(len(frames), self.num_frames, self.train, g)], g)
         if path not in self._lengths: self._lengths[path] = too_short(path, video_length(path), self.num_frames)

@@ -78,8 +78,7 @@ def baseline_package(rev: str, into: Path) -> Path:
 def run_side(path: Path | None, steps: int, compute_steps: int, out: Path, threads: int) -> dict:
     "`measure` in a fresh Python whose `d2st_nb` is the one under `path` (None: this checkout's)."
     out.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "D2ST_DATA_SAMPLES": str(ROOT / "data_samples"), "OMP_NUM_THREADS": str(threads),
-           "PYTHONPATH": os.pathsep.join([str(path or ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
+    env = {**os.environ, "D2ST_DATA_SAMPLES": str(ROOT / "data_samples"), "OMP_NUM_THREADS": str(threads)}
     code = (f"import json, sys; sys.path.insert(0, {str(path or ROOT)!r}); sys.path.insert(1, {str(ROOT / 'scripts')!r})\n"
             "import torch; torch.set_num_threads(int(sys.argv[4]))\n"
             "import bench_step, d2st_nb; from pathlib import Path\n"
