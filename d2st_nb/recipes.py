@@ -351,7 +351,7 @@ PRESETS = {f"{b}_{f}": paper_preset(b, f) for b in PAPER_RECIPES for f in PAPER_
 # and its 150-step warm-up of the rate keeps them from collapsing early on (see "Temperature" below).
 PRESETS["demo"] = dict(backbone=BUNDLED, adapter="d2st", num_frames=8, layout="folders", train_split="train",
                        val_split=None, eval_split="test", way=5, shot=1, query=1, eval_shots=(1, 5), eval_query=3,
-                       eval_episodes=100, twin_episodes=25, steps=1500, tasks_per_step=1, optimizer="adamw", lr=5e-3,
+                       eval_episodes=100, twin_episodes=25, steps=2000, tasks_per_step=1, optimizer="adamw", lr=5e-3,
                        weight_decay=1e-4, warmup_steps=150, schedule="cosine", aux_weight=0.5, logit_scale=0.2,
                        twin_rate=0.5, amp="auto", workers=1, ckpt_every=100, compare_with="none", eval_shuffled=True,
                        cache_videos=True, seed=0, out_dir="runs/demo")
