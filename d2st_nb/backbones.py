@@ -87,10 +87,13 @@ class VideoModel(nn.Module):
 
 # %% ../nbs/03_backbones.ipynb #13
 class ViTVideoModel(VideoModel):
-    "A timm ViT with an adapter after every block and a temporal embedding before the pre-norm."
-    def __init__(self, backbone, adapters, num_frames, **kwargs):
+    """A timm ViT with an adapter after every block and a temporal embedding before the pre-norm (`temporal_embedding=False`:
+    held at zero, not trained — the model then learns nothing of frame position but what its adapters see)."""
+    def __init__(self, backbone, adapters, num_frames, temporal_embedding: bool = True, **kwargs):
         super().__init__(backbone, adapters, num_frames, backbone.embed_dim, **kwargs)
-        self.temporal_embedding = nn.Parameter(torch.zeros(1, num_frames, backbone.embed_dim))
+        te = torch.zeros(1, num_frames, backbone.embed_dim)                           # 1 t c
+        if temporal_embedding: self.temporal_embedding = nn.Parameter(te)
+        else: self.register_buffer("temporal_embedding", te)                         # in the state dict, never trained
 
     def backbone_trainable_names(self):
         names = [n for n, _ in self.backbone.named_parameters()]
@@ -134,12 +137,13 @@ def _adapters(kind, dims, maps, num_frames, form, groups, ratio, **kw):
 def create_video_model(name: str, num_frames: int = 8, pretrained: bool = False, num_base_classes: int | None = None,
                        adapter: str = "d2st", checkpoint_path: str | Path | None = None, img_size: int = 224,
                        metric: str = "bimhm", grad_checkpointing: bool = False, adapter_ratio: float = 0.25,
-                       vit_heads: int = 4, **kwargs) -> VideoModel:
+                       vit_heads: int = 4, temporal_embedding: bool = True, **kwargs) -> VideoModel:
     """A few-shot video model from the timm image model `name` (a ViT or a ResNet), its image part frozen.
 
     `adapter`: one of `ADAPTER_KINDS` or `'none'`. `num_base_classes`: size of the auxiliary classifier (None: no
     classifier). `img_size`: input size (the ViT is built for it; the ResNet's map sizes follow from it).
-    `vit_heads`: DSTA heads of the ViT adapters (4 in the paper). `**kwargs` go to `timm.create_model`."""
+    `vit_heads`: DSTA heads of the ViT adapters (4 in the paper). `temporal_embedding=False`: a ViT's temporal embedding
+    is held at zero instead of trained (a ResNet has none either way). `**kwargs` go to `timm.create_model`."""
     is_vit = any(name.startswith(p) for p in ("vit_", "deit", "eva")) or "vit" in name.split("_")[0]
     if is_vit: kwargs.setdefault("img_size", img_size)
     backbone = timm.create_model(name, pretrained=pretrained, num_classes=0, **kwargs)
@@ -149,7 +153,7 @@ def create_video_model(name: str, num_frames: int = 8, pretrained: bool = False,
         n = len(backbone.blocks)
         ads = _adapters(adapter, [backbone.embed_dim] * n, [grid] * n, num_frames, "tokens", [vit_heads] * n,
                         adapter_ratio, num_prefix_tokens=backbone.num_prefix_tokens, grid_size=grid)
-        model = ViTVideoModel(backbone, ads, num_frames, **common)
+        model = ViTVideoModel(backbone, ads, num_frames, temporal_embedding=temporal_embedding, **common)
     elif isinstance(backbone, timm.models.ResNet):
         info = [f for f in backbone.feature_info if f["module"].startswith("layer")]
         maps = [(-(-img_size // f["reduction"]),) * 2 for f in info]
