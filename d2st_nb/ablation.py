@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 from .evaluation import mean_ci
 from .train import optional_import
-from .recipes import RunConfig, build_model, config_for, config_parser, evaluate_all, preflight, resolve_config, run_cli, run_training
+from .recipes import (RunConfig, build_model, config_for, config_parser, evaluate_all, preflight, preload_eval,
+    resolve_config, run_cli, run_training)
 
 # %% auto #0
 __all__ = ['VARIANTS', 'run_ablation', 'summarize', 'ablation_table', 'plot_ablation', 'ablation_cli', 'paired_difference',
@@ -42,7 +43,7 @@ def run_ablation(base: RunConfig | None = None, variants=VARIANTS, seeds=(0, 1, 
             if res_file.exists(): res = json.loads(res_file.read_text())
             elif v == "none":
                 model = build_model(cfg, adapter="none")
-                res = {"models": {"none": {"trainable": 0, "eval": evaluate_all(model, cfg, exclude=bad)}}}   # evaluate moves it to cfg.device
+                res = {"models": {"none": {"trainable": 0, "eval": evaluate_all(model, cfg, exclude=bad, pool=preload_eval(cfg, bad))}}}   # evaluate moves it to cfg.device
                 d.mkdir(parents=True, exist_ok=True); res_file.write_text(json.dumps(res, indent=1))
             else: res = run_training(cfg, bad=bad)
             (m,) = res["models"].values()

@@ -237,6 +237,19 @@ class EpisodeDataset(Dataset):
         self.in_memory = True
         return len(self._frames)
 
+    def read_from(self, other: "EpisodeDataset") -> "EpisodeDataset":
+        """Index the videos `other` holds in memory (after `other.preload()`) instead of decoding them again — e.g. every
+        evaluation source of a split built over one preloaded pool of it; returns `self`, now `in_memory`. Every video of
+        this split must be among `other`'s (the same files, read with the same `num_frames`), or it is an error naming one."""
+        if not other.in_memory: raise ValueError("read_from() reads the videos another source preloaded: call its preload() first")
+        if other.num_frames != self.num_frames:
+            raise ValueError(f"num_frames differ: {self.num_frames} here, {other.num_frames} in the preloaded source")
+        missing = [p for v in self.split.videos for p in v if p not in other._frames and p not in other._bad]
+        if missing: raise ValueError(f"{len(missing)} videos of split {self.split.name!r} are not held by the preloaded "
+                                     f"{other.split.name!r}, e.g. {missing[0]}")
+        self.cache, self._frames, self._bad, self.in_memory = True, other._frames, other._bad, True
+        return self
+
     def load(self, path, g: torch.Generator | None = None) -> torch.Tensor:
         "One video as `t 3 h w`: its frame indices sampled, frames read, transformed; shorter than `num_frames`: an error."
         if path in self._bad: raise VideoReadError(self._bad[path])

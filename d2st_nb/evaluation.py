@@ -176,17 +176,20 @@ def _video_key(video) -> str:
 
 @torch.no_grad()
 def evaluate(model, source, episodes: int, start: int = 0, device=None, amp: str = "auto", workers: int = 0,
-             progress: bool = False, shuffle_frames: bool = False, cache_features: bool = True) -> dict:
+             progress: bool = False, shuffle_frames: bool = False, cache_features: bool = True,
+             features: dict | None = None) -> dict:
     """Accuracy (%) mean ± 95 % CI of `model` over episodes `start … start+episodes-1` of `source` (the model is
     moved to `device`); `per_episode` lists each episode's accuracy. `shuffle_frames`: query frames shuffled.
     `cache_features`: compute each distinct video's frame features once (an evaluation model reads every video on
-    its own, so a video met again in a later episode has the same features)."""
+    its own, so a video met again in a later episode has the same features). `features`: the dict that keeps them, to
+    pass again to a later call with the same model and weights — the 1-shot and 5-shot episodes of one test split, its
+    shuffled-frame episodes' support videos — so that no video is read twice (a fresh one by default)."""
     device = pick_device(device or next(model.parameters()).device)
     model.to(device)
     dt = amp_dtype(device, amp)
     was = model.training
     model.eval()
-    accs, cache = [], {}
+    accs, cache = [], ({} if features is None else features)
     it = episode_loader(source, range(start, start + episodes), workers, device)
     if progress: it = show_progress(it, total=episodes, label="evaluating ")
     for ep, i in zip(it, range(start, start + episodes)):   # the loader first: its progress reaches 100 %

@@ -17,9 +17,9 @@ log = logging.getLogger("d2st_nb.recipes")
 __all__ = ['log', 'BUNDLED', 'TWINS', 'JUDGED_STEPS', 'PAPER_RECIPES', 'PAPER_BACKBONES', 'PRESETS', 'RunConfig', 'build_model',
            'checkpoint_config', 'model_from_checkpoint', 'data_root', 'input_config', 'build_episodes',
            'BadVideosError', 'preflight_cache', 'preflight', 'evaluate_shots', 'evaluate_twins', 'two_way',
-           'evaluate_all', 'results_table', 'run_training', 'paper_preset', 'config_for', 'ReversedEpisodes',
-           'evaluate_reversal', 'collapse_check_step', 'after_restarts', 'config_parser', 'resolve_config',
-           'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli']
+           'preload_eval', 'evaluate_all', 'results_table', 'run_training', 'paper_preset', 'config_for',
+           'ReversedEpisodes', 'evaluate_reversal', 'collapse_check_step', 'after_restarts', 'config_parser',
+           'resolve_config', 'error_message', 'cli_hint', 'run_cli', 'train_cli', 'eval_cli']
 
 # %% ../nbs/08_recipes.ipynb #29aa8e85
 @dataclass
@@ -117,15 +117,17 @@ def input_config(cfg: RunConfig) -> dict:
     return {"img_size": kw.get("img_size", cfg.img_size), "mean": pc.get("mean"), "std": pc.get("std")}
 
 def build_episodes(cfg: RunConfig, split: str, *, shot: int | None = None, query: int | None = None,
-                   train: bool = False, seed: int | None = None, length: int | None = None, exclude=()):
-    "An episode source over `split` of the config's data, sized and normalised as its image model expects; `exclude`: bad videos left out."
+                   train: bool = False, seed: int | None = None, length: int | None = None, exclude=(), pool=None):
+    """An episode source over `split` of the config's data, sized and normalised as its image model expects; `exclude`: bad
+    videos left out; `pool`: a preloaded source of the same split whose decoded videos it reads (`EpisodeDataset.read_from`)."""
     from d2st_nb.data import make_episodes
     ic = input_config(cfg)
-    return make_episodes(data_root(cfg), split, layout=cfg.layout, benchmark=cfg.benchmark, way=cfg.way,
+    eps = make_episodes(data_root(cfg), split, layout=cfg.layout, benchmark=cfg.benchmark, way=cfg.way,
                          shot=shot or cfg.shot, query=query or cfg.query, num_frames=cfg.num_frames, img_size=ic["img_size"],
                          resize=cfg.resize, mean=ic["mean"], std=ic["std"], train=train,
                          seed=cfg.seed if seed is None else seed, skip_bad=cfg.skip_bad, length=length,
                          cache=cfg.cache_videos, twin_rate=cfg.twin_rate if train else 0.0, exclude=exclude)
+    return eps if pool is None else eps.read_from(pool)
 
 class BadVideosError(ValueError):
     "Videos a run would read that cannot be used, found before anything runs; the message names them (ten, then a count)."
@@ -191,55 +193,72 @@ def preflight(cfg: RunConfig, splits, cache: bool = True) -> set:
     return set(errors)
 
 def evaluate_shots(model, cfg: RunConfig, split: str | None = None, progress: bool = False,
-                   shuffle_frames: bool = False, exclude=()) -> dict:
+                   shuffle_frames: bool = False, exclude=(), pool=None, features: dict | None = None) -> dict:
     """Accuracy ± 95 % CI at each of `cfg.eval_shots` over `cfg.eval_episodes` episodes of `split` (default `cfg.eval_split`),
-    on the configured device; `shuffle_frames`: with the frames of every query video shuffled."""
-    out = {}
+    on the configured device; `shuffle_frames`: with the frames of every query video shuffled. `pool`: the split's videos
+    preloaded (`build_episodes`); `features`: frame features kept across calls for this model (`evaluate`)."""
+    out, features = {}, ({} if features is None else features)
     for k in cfg.eval_shots:
-        src = build_episodes(cfg, split or cfg.eval_split, shot=k, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
+        src = build_episodes(cfg, split or cfg.eval_split, shot=k, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude,
+                             pool=pool)
         out[f"{cfg.way}-way {k}-shot"] = evaluate(model, src, cfg.eval_episodes, device=pick_device(cfg.device),
                                                    amp=cfg.amp, workers=cfg.workers, progress=progress,
-                                                   shuffle_frames=shuffle_frames)
+                                                   shuffle_frames=shuffle_frames, features=features)
     return out
 
 TWINS = "twin pairs 2-way 1-shot"   # the results' name for `evaluate_twins`
 
 def evaluate_twins(model, cfg: RunConfig, split: str | None = None, progress: bool = False,
-                   shuffle_frames: bool = False, exclude=()) -> dict | None:
+                   shuffle_frames: bool = False, exclude=(), pool=None, features: dict | None = None) -> dict | None:
     """2-way 1-shot accuracy ± 95 % CI between each class of `split` (default `cfg.eval_split`) and its time-reversed
     twin (`twin_pairs`), `cfg.twin_episodes` episodes of `cfg.eval_query` queries a class per pair; None when the
-    split has no twins or `cfg.twin_episodes` is 0. A model blind to frame order scores 50 % here."""
+    split has no twins or `cfg.twin_episodes` is 0. A model blind to frame order scores 50 % here. `pool`, `features`:
+    as `evaluate_shots`'."""
     from d2st_nb.data import twin_pairs
-    src = build_episodes(cfg, split or cfg.eval_split, shot=1, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
+    src = build_episodes(cfg, split or cfg.eval_split, shot=1, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude,
+                         pool=pool)
     pairs = twin_pairs(src.split)
     if not pairs or not cfg.twin_episodes: return None
     where = {c: i for i, c in enumerate(src.split.classes)}
     r = two_way(model, cfg, src, [((a, b), (src.split.videos[where[a]], src.split.videos[where[b]])) for a, b in pairs],
-                shuffle_frames=shuffle_frames)
+                shuffle_frames=shuffle_frames, features=features)
     if progress: print(f"twin pairs: {len(pairs)} pairs × {cfg.twin_episodes} episodes", flush=True)
     return {**r, "pairs": len(pairs)}
 
-def two_way(model, cfg: RunConfig, src, sides, wrap=None, shuffle_frames: bool = False) -> dict:
+def two_way(model, cfg: RunConfig, src, sides, wrap=None, shuffle_frames: bool = False, features: dict | None = None) -> dict:
     """2-way 1-shot accuracy ± 95 % CI over `cfg.twin_episodes` episodes (`cfg.eval_query` queries a side) for each of
     `sides`, `((name a, name b), (videos a, videos b))`, read like `src`'s videos; `wrap` changes each side's episodes
-    (e.g. `ReversedEpisodes`). The engine of `evaluate_twins` and `evaluate_reversal`."""
+    (e.g. `ReversedEpisodes`); when `src` holds its videos in memory, each side reads them there. The engine of
+    `evaluate_twins` and `evaluate_reversal`."""
     from d2st_nb.data import EpisodeDataset, VideoSplit
     from d2st_nb.evaluation import mean_ci
-    accs = []
+    accs, features = [], ({} if features is None else features)
     for (a, b), (va, vb) in sides:
         sub = VideoSplit(f"{src.split.name}: {a} / {b}", [a, b], [va, vb], src.split.root)
         eps = EpisodeDataset(sub, 2, 1, cfg.eval_query, cfg.num_frames, src.transform, False, cfg.eval_seed, cfg.skip_bad,
                              cache=cfg.cache_videos)
+        if getattr(src, "in_memory", False): eps.read_from(src)
         accs += evaluate(model, wrap(eps) if wrap else eps, cfg.twin_episodes, device=pick_device(cfg.device), amp=cfg.amp,
-                         workers=cfg.workers, shuffle_frames=shuffle_frames)["per_episode"]   # seconds a side: no progress lines
+                         workers=cfg.workers, shuffle_frames=shuffle_frames, features=features)["per_episode"]   # seconds a side: no progress lines
     m, ci = mean_ci(accs)
     return {"acc": m, "ci95": ci, "episodes": len(accs), "per_episode": accs}
 
+def preload_eval(cfg: RunConfig, exclude=(), split: str | None = None):
+    """With `cfg.cache_videos`: a source over `split` (default `cfg.eval_split`) with every video decoded into memory, for
+    every evaluation of a run to read (`pool=`) instead of decoding each video again for each model and setting; else None."""
+    if not cfg.cache_videos: return None
+    pool = build_episodes(cfg, split or cfg.eval_split, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
+    pool.preload(min(4, os.cpu_count() or 1) if cfg.workers else 0)
+    return pool
+
 def evaluate_all(model, cfg: RunConfig, split: str | None = None, progress: bool = False, shuffle_frames: bool = False,
-                 exclude=()) -> dict:
-    "`evaluate_shots`, and `evaluate_twins` under `TWINS` when the split has twin pairs (`exclude`: bad videos left out)."
-    out = evaluate_shots(model, cfg, split, progress, shuffle_frames, exclude)
-    tw = evaluate_twins(model, cfg, split, progress, shuffle_frames, exclude)
+                 exclude=(), pool=None, features: dict | None = None) -> dict:
+    """`evaluate_shots`, and `evaluate_twins` under `TWINS` when the split has twin pairs (`exclude`: bad videos left out),
+    with one dict of frame features for both (`features`: pass it again for the same model, e.g. to its shuffled-frame
+    evaluation); `pool`: the split's videos preloaded (`preload_eval`)."""
+    features = {} if features is None else features
+    out = evaluate_shots(model, cfg, split, progress, shuffle_frames, exclude, pool, features)
+    tw = evaluate_twins(model, cfg, split, progress, shuffle_frames, exclude, pool, features)
     if tw is not None: out[TWINS] = tw
     return out
 
@@ -303,14 +322,17 @@ def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -
     if trainer.rank != 0: return results
     if not results["training"]["learned"] and len(trainer.history) >= JUDGED_STEPS: log.warning(health_message(results["training"]))
     trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    results["models"][f"{cfg.adapter} (trained)"] = {"trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress, exclude=bad)}
+    pool, feats = preload_eval(cfg, bad), {}               # feats: the trained model's, for its plain and shuffled runs
+    results["models"][f"{cfg.adapter} (trained)"] = {
+        "trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress, exclude=bad, pool=pool, features=feats)}
     if cfg.eval_shuffled:
         results["models"][f"{cfg.adapter} (trained), query frames shuffled"] = {
-            "trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress, shuffle_frames=True, exclude=bad)}
+            "trainable": trained, "eval": evaluate_all(model, cfg, progress=cfg.progress, shuffle_frames=True, exclude=bad,
+                                                       pool=pool, features=feats)}
     if cfg.compare_with:
         base = build_model(cfg, adapter=cfg.compare_with).to(trainer.device)
         results["models"][f"{cfg.compare_with} (frozen, untrained)"] = {
-            "trainable": 0, "eval": evaluate_all(base, cfg, progress=cfg.progress, exclude=bad)}
+            "trainable": 0, "eval": evaluate_all(base, cfg, progress=cfg.progress, exclude=bad, pool=pool)}
     Path(cfg.out_dir).mkdir(parents=True, exist_ok=True)
     (Path(cfg.out_dir) / "results.json").write_text(json.dumps(results, indent=1, default=str))
     return results
@@ -512,7 +534,7 @@ def _eval(args) -> int:
     model.to(pick_device(cfg.device))
     name = f"{cfg.adapter} ({'trained' if state is not None else 'untrained'})"
     res = {name: {"trainable": sum(p.numel() for p in model.parameters() if p.requires_grad) if state is not None else 0,
-                  "eval": evaluate_all(model, cfg, progress=cfg.progress, exclude=bad)}}
+                  "eval": evaluate_all(model, cfg, progress=cfg.progress, exclude=bad, pool=preload_eval(cfg, bad))}}
     print(results_table(res))
     if args.json: Path(args.json).write_text(json.dumps(res, indent=1))
     return 0
