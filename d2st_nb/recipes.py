@@ -196,7 +196,7 @@ def evaluate_shots(model, cfg: RunConfig, split: str | None = None, progress: bo
                    shuffle_frames: bool = False, exclude=(), pool=None, features: dict | None = None) -> dict:
     """Accuracy ± 95 % CI at each of `cfg.eval_shots` over `cfg.eval_episodes` episodes of `split` (default `cfg.eval_split`),
     on the configured device; `shuffle_frames`: with the frames of every query video shuffled. `pool`: the split's videos
-    preloaded (`build_episodes`); `features`: frame features kept across calls for this model (`evaluate`)."""
+    preloaded (`preload_eval`); `features`: frame features kept across calls for this model (`evaluate`)."""
     out, features = {}, ({} if features is None else features)
     for k in cfg.eval_shots:
         src = build_episodes(cfg, split or cfg.eval_split, shot=k, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude,
@@ -243,12 +243,16 @@ def two_way(model, cfg: RunConfig, src, sides, wrap=None, shuffle_frames: bool =
     m, ci = mean_ci(accs)
     return {"acc": m, "ci95": ci, "episodes": len(accs), "per_episode": accs}
 
+def _preload_workers(cfg: RunConfig) -> int:
+    "Decoding processes for `EpisodeDataset.preload`: up to 4, none when the config asks for no DataLoader workers."
+    return min(4, os.cpu_count() or 1) if cfg.workers else 0
+
 def preload_eval(cfg: RunConfig, exclude=(), split: str | None = None):
     """With `cfg.cache_videos`: a source over `split` (default `cfg.eval_split`) with every video decoded into memory, for
     every evaluation of a run to read (`pool=`) instead of decoding each video again for each model and setting; else None."""
     if not cfg.cache_videos: return None
     pool = build_episodes(cfg, split or cfg.eval_split, query=cfg.eval_query, seed=cfg.eval_seed, exclude=exclude)
-    pool.preload(min(4, os.cpu_count() or 1) if cfg.workers else 0)
+    pool.preload(_preload_workers(cfg))
     return pool
 
 def evaluate_all(model, cfg: RunConfig, split: str | None = None, progress: bool = False, shuffle_frames: bool = False,
@@ -292,7 +296,7 @@ def run_training(cfg: RunConfig, resume: bool = False, bad: set | None = None) -
     torch.manual_seed(cfg.seed); random.seed(cfg.seed)
     train_src = build_episodes(cfg, cfg.train_split, train=True, exclude=bad)
     if cfg.cache_videos:                                   # decoded once, up front: episodes then built in this process
-        held = train_src.preload(min(4, os.cpu_count() or 1) if cfg.workers else 0)
+        held = train_src.preload(_preload_workers(cfg))
         log.info("preloaded the %d videos of %r into memory", held, cfg.train_split)
     n_base = cfg.num_base_classes or len(train_src.classes)
     val_src = build_episodes(cfg, cfg.val_split, query=cfg.eval_query, seed=cfg.eval_seed, exclude=bad) if cfg.val_split else None
