@@ -4,14 +4,20 @@ model that has seen more than one kind of background sees motion on a world it n
 Each still: one of four backgrounds (the bundled world's texture; a two-colour gradient with soft blocks; coloured
 value noise at a random scale; stripes or a checkerboard), 0-3 distractor sprites of any shape, colour and size
 (half with a dark outline), then the labelled object on top (half outlined). Targets: the object's shape x colour
-and geometry, as the bundled model's, plus a soft 8 x 8 heat map of every object's centre. Usage:
+and geometry, as the bundled model's, plus a soft 8 x 8 heat map of every object's centre, plus (MOMENTS_WEIGHT > 0)
+the moments of all objects' centres: the sums of x and of y over every object drawn, and their count. Which sprite
+is "the object" can be ambiguous in a still; the moments are not, and their change between two frames is the net
+displacement of whatever moved. Usage:
 
     python scripts/clutter_pretrain_study.py show                                  # /tmp/clutter_stills.png
-    python scripts/clutter_pretrain_study.py OUT N_IMAGES EPOCHS HEAT_WEIGHT [LR [INIT_DIR]]
+    python scripts/clutter_pretrain_study.py OUT N_IMAGES EPOCHS HEAT_WEIGHT [LR [INIT_DIR|- [MOMENTS_WEIGHT]]]
     python scripts/motion_probe.py --root WORLD --split val --learners --image-root OUT
 
-INIT_DIR continues from a pre-trained image model (e.g. data_samples). The runs measured (one thread each, beside
-other jobs) are in nbs/results/clutter_pretrain_study.json.
+INIT_DIR continues from a pre-trained image model (e.g. data_samples; '-' starts from scratch). The runs measured
+(one thread each, beside other jobs) are in nbs/results/clutter_pretrain_study.json, with the recipe run on other
+worlds with its model M1 (`d2st-train --preset demo --data-root W --model-kwargs '{"root": "OUT"}'`). Its models A-C
+were made by this script as of commit ebf5293, before the moments outputs were added to the head (a larger head
+changes the random draws that follow, so re-running them now gives other models).
 """
 import json, math, sys, time
 from pathlib import Path
@@ -60,10 +66,12 @@ def render_cluttered(seed: int, size: int = SIZE):
     look = appearance(g)
     img = _background(g, size)
     occ = torch.zeros(GRID * GRID)
+    centres = []
     cc = (torch.arange(GRID, dtype=torch.float32) + 0.5) * size / GRID
     def mark(x, y):     # a soft heat map of every object's centre
         d2 = ((cc.view(GRID, 1) - y) ** 2 + (cc.view(1, GRID) - x) ** 2) / (SIGMA * size / GRID) ** 2
         occ.copy_(torch.maximum(occ, torch.exp(-d2 / 2).flatten()))
+        centres.append((x, y))
     for _ in range(int(torch.randint(0, 4, (1,), generator=g))):   # distractors: any shape, any colour, smaller or not
         r = _uniform(g, 2.5, 12.0); x, y = _uniform(g, r, size - r), _uniform(g, r, size - r)
         img = _sprite(img, g, SHAPES[int(torch.randint(len(SHAPES), (1,), generator=g))], torch.rand(3, generator=g).tolist(),
@@ -78,7 +86,12 @@ def render_cluttered(seed: int, size: int = SIZE):
     mid_r = (math.log(RADIUS[0]) + math.log(RADIUS[1])) / 2
     geo = [(x - size / 2) / (size / 4), (y - size / 2) / (size / 4), (log_r - mid_r) / 0.4, math.cos(look["angle"]),
            math.sin(look["angle"]), (light - sum(LIGHT) / 2) / 0.2]
-    return (img.clamp(0, 1).permute(1, 2, 0) * 255).round().to(torch.uint8), IMAGE_CLASSES.index(f"{look['shape']}/{look['family']}"), geo, occ
+    # the moments of all objects' centres: their sums of x and y (and their count). Unlike "the object's x, y" these
+    # say nothing about which object is which, so a still defines them without ambiguity, and between two frames
+    # their change is the net displacement of whatever moved, wherever it started.
+    mom = [sum((cx - size / 2) / (size / 4) for cx, _ in centres), sum((cy - size / 2) / (size / 4) for _, cy in centres),
+           len(centres) - 2.5]
+    return (img.clamp(0, 1).permute(1, 2, 0) * 255).round().to(torch.uint8), IMAGE_CLASSES.index(f"{look['shape']}/{look['family']}"), geo, torch.cat([occ, torch.tensor(mom)])
 
 def batch(seeds, mean, std):
     with one_thread(): ims, labels, geo, occ = zip(*(render_cluttered(s) for s in seeds))
@@ -90,11 +103,14 @@ def scores(net, mean, std, seeds=range(10**7, 10**7 + 1000)):
     net.eval(); x, y, geo, occ = batch(list(seeds), mean, std); k = len(IMAGE_CLASSES)
     out = net(x); p = out[:, k:k + len(GEOMETRY)]
     r2 = 1 - ((p - geo) ** 2).mean(0) / geo.var(0)
-    occ_acc = 1 - ((out[:, k + len(GEOMETRY):].sigmoid() - occ) ** 2).mean().item() / occ.var().item()
-    return {"accuracy": round(100 * (out[:, :k].argmax(1) == y).float().mean().item(), 1), "r2": dict(zip(GEOMETRY, [round(v, 3) for v in r2.tolist()])),
+    o = k + len(GEOMETRY) + GRID * GRID
+    occ_acc = 1 - ((out[:, k + len(GEOMETRY):o].sigmoid() - occ[:, :-3]) ** 2).mean().item() / occ[:, :-3].var().item()
+    r2m = 1 - ((out[:, o:] - occ[:, -3:]) ** 2).mean(0) / occ[:, -3:].var(0)
+    return {"moments_r2": [round(v, 3) for v in r2m.tolist()], "accuracy": round(100 * (out[:, :k].argmax(1) == y).float().mean().item(), 1), "r2": dict(zip(GEOMETRY, [round(v, 3) for v in r2.tolist()])),
             "heat_map_r2": round(occ_acc, 3)}
 
-def pretrain(out_dir, n_images=12000, epochs=8, batch_size=128, lr=2e-3, seed=0, geometry_weight=2.0, occ_weight=1.0, init=None):
+def pretrain(out_dir, n_images=12000, epochs=8, batch_size=128, lr=2e-3, seed=0, geometry_weight=2.0, occ_weight=1.0, init=None,
+             mom_weight=0.0):
     import timm
     from safetensors.torch import save_file
     torch.manual_seed(seed); t0 = time.time()
@@ -104,7 +120,7 @@ def pretrain(out_dir, n_images=12000, epochs=8, batch_size=128, lr=2e-3, seed=0,
     x_all = (x_all - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
     print(f"rendered {n_images} images in {time.time() - t0:.0f} s", flush=True)
     k, ng = len(IMAGE_CLASSES), len(GEOMETRY)
-    net = timm.create_model(IMAGE_MODEL["timm_name"], pretrained=False, num_classes=k + ng + GRID * GRID,
+    net = timm.create_model(IMAGE_MODEL["timm_name"], pretrained=False, num_classes=k + ng + GRID * GRID + 3,
                             img_size=IMAGE_MODEL["img_size"], **IMAGE_MODEL["timm_kwargs"])
     with torch.no_grad(): net.pos_embed[:, net.num_prefix_tokens:] = sincos_2d(*net.patch_embed.grid_size, net.embed_dim)
     if init:                                         # continue from a pre-trained image model (its body and its heads)
@@ -125,13 +141,14 @@ def pretrain(out_dir, n_images=12000, epochs=8, batch_size=128, lr=2e-3, seed=0,
         for i in range(0, n_images - batch_size + 1, batch_size):
             idx = perm[i:i + batch_size]; out = net(x_all[idx])
             loss = (F.cross_entropy(out[:, :k], y_all[idx]) + geometry_weight * F.mse_loss(out[:, k:k + ng], g_all[idx])
-                    + occ_weight * F.binary_cross_entropy_with_logits(out[:, k + ng:], o_all[idx]))
+                    + occ_weight * F.binary_cross_entropy_with_logits(out[:, k + ng:-3], o_all[idx][:, :-3])
+                    + mom_weight * F.mse_loss(out[:, -3:], o_all[idx][:, -3:]))
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         print(f"epoch {ep + 1}: loss {loss.item():.3f}, held-out {scores(net, mean, std)} ({time.time() - t0:.0f} s)", flush=True)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     save_file({a: v.contiguous() for a, v in net.state_dict().items() if not a.startswith("head.")}, str(out / "image_model.safetensors"))
     info = {**IMAGE_MODEL, "mean": mean, "std": std, "image_classes": list(IMAGE_CLASSES), "geometry": list(GEOMETRY),
-            "made_by": f"scripts/clutter_pretrain_study.py pretrain(n_images={n_images}, epochs={epochs}, occ_weight={occ_weight})", "seconds": round(time.time() - t0)}
+            "made_by": f"scripts/clutter_pretrain_study.py pretrain(n_images={n_images}, epochs={epochs}, occ_weight={occ_weight}, mom_weight={mom_weight}, init={init!r})", "seconds": round(time.time() - t0)}
     (out / "image_model.json").write_text(json.dumps(info, indent=1))
     return info
 
@@ -142,4 +159,5 @@ if __name__ == "__main__":
         for i, ax in enumerate(axs.flat): ax.imshow(render_cluttered(i)[0]); ax.axis("off")
         fig.savefig("/tmp/clutter_stills.png", dpi=70)
     else: pretrain(sys.argv[1], n_images=int(sys.argv[2]), epochs=int(sys.argv[3]), occ_weight=float(sys.argv[4]),
-                   lr=float(sys.argv[5]) if len(sys.argv) > 5 else 2e-3, init=sys.argv[6] if len(sys.argv) > 6 else None)
+                   lr=float(sys.argv[5]) if len(sys.argv) > 5 else 2e-3, init=(sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] != "-" else None),
+                   mom_weight=float(sys.argv[7]) if len(sys.argv) > 7 else 0.0)
