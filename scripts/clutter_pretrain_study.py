@@ -27,6 +27,7 @@ from d2st_nb.synthetic import (SHAPES, COLOUR_FAMILIES, IMAGE_CLASSES, GEOMETRY,
 from d2st_nb.image_model import IMAGE_MODEL, sincos_2d
 
 GRID = 8
+MOMENTS = ("sum_x", "sum_y", "count")   # of all objects' centres: the last outputs of the head, after the heat map
 SIGMA = 0.6   # of a grid cell
 
 def _background(g, size=SIZE):
@@ -86,9 +87,7 @@ def render_cluttered(seed: int, size: int = SIZE):
     mid_r = (math.log(RADIUS[0]) + math.log(RADIUS[1])) / 2
     geo = [(x - size / 2) / (size / 4), (y - size / 2) / (size / 4), (log_r - mid_r) / 0.4, math.cos(look["angle"]),
            math.sin(look["angle"]), (light - sum(LIGHT) / 2) / 0.2]
-    # the moments of all objects' centres: their sums of x and y (and their count). Unlike "the object's x, y" these
-    # say nothing about which object is which, so a still defines them without ambiguity, and between two frames
-    # their change is the net displacement of whatever moved, wherever it started.
+    # MOMENTS, returned after the heat map: unlike "the object's x, y" they do not depend on which object is which
     mom = [sum((cx - size / 2) / (size / 4) for cx, _ in centres), sum((cy - size / 2) / (size / 4) for _, cy in centres),
            len(centres) - 2.5]
     return (img.clamp(0, 1).permute(1, 2, 0) * 255).round().to(torch.uint8), IMAGE_CLASSES.index(f"{look['shape']}/{look['family']}"), geo, torch.cat([occ, torch.tensor(mom)])
@@ -104,8 +103,9 @@ def scores(net, mean, std, seeds=range(10**7, 10**7 + 1000)):
     out = net(x); p = out[:, k:k + len(GEOMETRY)]
     r2 = 1 - ((p - geo) ** 2).mean(0) / geo.var(0)
     o = k + len(GEOMETRY) + GRID * GRID
-    occ_acc = 1 - ((out[:, k + len(GEOMETRY):o].sigmoid() - occ[:, :-3]) ** 2).mean().item() / occ[:, :-3].var().item()
-    r2m = 1 - ((out[:, o:] - occ[:, -3:]) ** 2).mean(0) / occ[:, -3:].var(0)
+    heat, mom = occ[:, :-len(MOMENTS)], occ[:, -len(MOMENTS):]
+    occ_acc = 1 - ((out[:, k + len(GEOMETRY):o].sigmoid() - heat) ** 2).mean().item() / heat.var().item()
+    r2m = 1 - ((out[:, o:] - mom) ** 2).mean(0) / mom.var(0)
     return {"moments_r2": [round(v, 3) for v in r2m.tolist()], "accuracy": round(100 * (out[:, :k].argmax(1) == y).float().mean().item(), 1), "r2": dict(zip(GEOMETRY, [round(v, 3) for v in r2.tolist()])),
             "heat_map_r2": round(occ_acc, 3)}
 
@@ -119,8 +119,8 @@ def pretrain(out_dir, n_images=12000, epochs=8, batch_size=128, lr=2e-3, seed=0,
     mean0, std0 = mean, std
     x_all = (x_all - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
     print(f"rendered {n_images} images in {time.time() - t0:.0f} s", flush=True)
-    k, ng = len(IMAGE_CLASSES), len(GEOMETRY)
-    net = timm.create_model(IMAGE_MODEL["timm_name"], pretrained=False, num_classes=k + ng + GRID * GRID + 3,
+    k, ng, nm = len(IMAGE_CLASSES), len(GEOMETRY), len(MOMENTS)
+    net = timm.create_model(IMAGE_MODEL["timm_name"], pretrained=False, num_classes=k + ng + GRID * GRID + len(MOMENTS),
                             img_size=IMAGE_MODEL["img_size"], **IMAGE_MODEL["timm_kwargs"])
     with torch.no_grad(): net.pos_embed[:, net.num_prefix_tokens:] = sincos_2d(*net.patch_embed.grid_size, net.embed_dim)
     if init:                                         # continue from a pre-trained image model (its body and its heads)
@@ -141,8 +141,8 @@ def pretrain(out_dir, n_images=12000, epochs=8, batch_size=128, lr=2e-3, seed=0,
         for i in range(0, n_images - batch_size + 1, batch_size):
             idx = perm[i:i + batch_size]; out = net(x_all[idx])
             loss = (F.cross_entropy(out[:, :k], y_all[idx]) + geometry_weight * F.mse_loss(out[:, k:k + ng], g_all[idx])
-                    + occ_weight * F.binary_cross_entropy_with_logits(out[:, k + ng:-3], o_all[idx][:, :-3])
-                    + mom_weight * F.mse_loss(out[:, -3:], o_all[idx][:, -3:]))
+                    + occ_weight * F.binary_cross_entropy_with_logits(out[:, k + ng:-nm], o_all[idx][:, :-nm])
+                    + mom_weight * F.mse_loss(out[:, -nm:], o_all[idx][:, -nm:]))
             opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         print(f"epoch {ep + 1}: loss {loss.item():.3f}, held-out {scores(net, mean, std)} ({time.time() - t0:.0f} s)", flush=True)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
