@@ -37,9 +37,10 @@ Layout: DIR/<class>/<class>_<j>.mp4, DIR/splits/{train,val,test}.txt (one class 
 The demo crops 64 x 64 out of the frame resized to 77 x 64, so the motion is kept clear of the left and right edges.
 
 How many training clips. With the default 10 a class the demo recipe fits the base clips and transfers nothing here,
-with the bundled image model and with the moments-trained one (M1). With 40 (`--train-clips 40`; the validation and
-test clips stay the same) and M1, an image model pre-trained to say where all objects are, it transfers; with the
-bundled image model 40 clips are not enough (README, *Pre-training the image model on clutter*).
+with the first-stage image model and with the moments-trained one (M1). With 40 (`--train-clips 40`; the validation
+and test clips stay the same) and an image model pre-trained to say where all objects are — M1, or the bundled
+two-stage model (lesson 05a) — it transfers; with the first-stage model alone 40 clips are not enough (README,
+*Pre-training the image model on clutter*).
 Every clip is a pure function of (seed, class, clip index); `render` and `write` can be imported by a test.
 """
 from __future__ import annotations
