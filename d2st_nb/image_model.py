@@ -41,10 +41,16 @@ def sincos_2d(h: int, w: int, dim: int) -> torch.Tensor:
     ang_y, ang_x = yy.flatten()[:, None] * freq, xx.flatten()[:, None] * freq
     return torch.cat([ang_x.sin(), ang_x.cos(), ang_y.sin(), ang_y.cos()], 1)
 
+def save_image_model(net, out: Path):
+    "Write a pre-trained net: its body (timm keys, no head) to `image_model.safetensors`, its head to `image_head.safetensors`."
+    from safetensors.torch import save_file
+    sd = net.state_dict()
+    save_file({k: v.contiguous() for k, v in sd.items() if not k.startswith("head.")}, str(out / "image_model.safetensors"))
+    save_file({k: v.contiguous() for k, v in sd.items() if k.startswith("head.")}, str(out / "image_head.safetensors"))
+
 def pretrain_image_model(out_dir, n_images: int = 16000, epochs: int = 10, batch: int = 128, lr: float = 2e-3, seed: int = 0,
                          geometry_weight: float = 2.0) -> dict:
     import timm
-    from safetensors.torch import save_file
     torch.manual_seed(seed)
     t0 = time.time()
     x_all, y_all, g_all = image_batch(range(n_images), (0, 0, 0), (1, 1, 1))
@@ -73,8 +79,7 @@ def pretrain_image_model(out_dir, n_images: int = 16000, epochs: int = 10, batch
         curve.append({"step": step, "epoch": ep + 1, "test_acc": sc["accuracy"], "test_r2": sc["r2"]})
         print(f"epoch {ep + 1}: loss {loss.item():.3f}, held-out {sc} ({time.time() - t0:.0f} s)", flush=True)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    save_file({k_: v.contiguous() for k_, v in net.state_dict().items() if not k_.startswith("head.")}, str(out / "image_model.safetensors"))
-    save_file({k_: v for k_, v in net.state_dict().items() if k_.startswith("head.")}, str(out / "image_head.safetensors"))
+    save_image_model(net, out)
     info = {**IMAGE_MODEL, "mean": mean, "std": std, "image_classes": list(IMAGE_CLASSES), "geometry": list(GEOMETRY),
             "test_accuracy": sc["accuracy"], "test_r2": sc["r2"],
             "test_images": [TEST_IMAGES.start, TEST_IMAGES.stop], "curve": curve, "seconds": round(time.time() - t0),
@@ -85,8 +90,9 @@ def pretrain_image_model(out_dir, n_images: int = 16000, epochs: int = 10, batch
 
 # %% auto #0
 __all__ = ['IMAGE_MODEL', 'TEST_IMAGES', 'GRID', 'MOMENTS', 'SIGMA', 'CLUTTER_TEST_IMAGES', 'image_batch', 'image_scores',
-           'sincos_2d', 'pretrain_image_model', 'clutter_background', 'render_cluttered', 'clutter_batch',
-           'clutter_scores', 'pretrain_on_clutter', 'image_model_info', 'load_image_model', 'main', 'features_by_depth']
+           'sincos_2d', 'save_image_model', 'pretrain_image_model', 'clutter_background', 'render_cluttered',
+           'clutter_batch', 'clutter_scores', 'pretrain_on_clutter', 'image_model_info', 'load_image_model', 'main',
+           'features_by_depth']
 
 # %% ../nbs/05a_image_model.ipynb #c72c7d13
 import math
@@ -190,7 +196,7 @@ def pretrain_on_clutter(out_dir, init=None, n_images: int = 12000, epochs: int =
     image model to continue from (its body and the class and geometry rows of its head; its normalisation is kept);
     None starts from scratch. Writes the model, the whole head and the record into `out_dir`."""
     import timm
-    from safetensors.torch import load_file, save_file
+    from safetensors.torch import load_file
     torch.manual_seed(seed); t0 = time.time()
     x_all, y_all, g_all, s_all = clutter_batch(range(n_images), (0, 0, 0), (1, 1, 1), home_fraction)
     mean0, std0 = x_all.mean((0, 2, 3)).tolist(), x_all.std((0, 2, 3)).tolist()
@@ -230,8 +236,7 @@ def pretrain_on_clutter(out_dir, init=None, n_images: int = 12000, epochs: int =
         curve.append({"step": step, "epoch": ep + 1, "held_out_cluttered": sc})
         print(f"epoch {ep + 1}: loss {loss.item():.3f}, held-out cluttered {sc} ({time.time() - t0:.0f} s)", flush=True)
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    save_file({a: v.contiguous() for a, v in net.state_dict().items() if not a.startswith("head.")}, str(out / "image_model.safetensors"))
-    save_file({a: v.contiguous() for a, v in net.state_dict().items() if a.startswith("head.")}, str(out / "image_head.safetensors"))
+    save_image_model(net, out)
     home = image_scores(net, mean, std)
     stage = {"curve": curve, "held_out_cluttered": sc, "seconds": round(time.time() - t0),
              "made_by": f"d2st_nb.image_model.pretrain_on_clutter(n_images={n_images}, epochs={epochs}, batch={batch}, lr={lr}, seed={seed}, "
