@@ -1,0 +1,63 @@
+#!/usr/bin/env python
+"""Gather an ablation study that ran as separate jobs into the one folder `d2st-ablation` reads back.
+
+A long study on a small machine runs as separate calls, several side by side (`d2st-ablation --variants V --seeds S
+--out-dir STUDY/jobs/V-S`), and its `d2st` runs and frozen row can be the main job's seeds, which used the same
+recipe. This script moves each job's run to `STUDY/V/seedS/` and writes each main-job results file given with `--main`
+there as the `d2st` run of its seed (and the first one's frozen model as `none/seed0`), checking that every config
+but the adapter and the seed is the same; then
+
+    d2st-ablation --seeds 0 1 2 [--one-seed V ...] --out-dir STUDY
+
+trains nothing: it reads every run back and writes the table, the figure and the paired verdicts.
+
+    python scripts/assemble_ablation.py STUDY --main nbs/results/demo_seed0.json nbs/results/demo_seed1.json ...
+"""
+from __future__ import annotations
+import argparse, json, shutil
+from pathlib import Path
+
+IGNORED = {"adapter", "seed", "out_dir", "progress", "compare_with", "eval_shuffled"}
+
+
+def same_recipe(a: dict, b: dict, what: str):
+    diff = sorted(k for k in set(a) | set(b) if k not in IGNORED and a.get(k) != b.get(k))
+    if diff: raise SystemExit(f"assemble_ablation: {what} differs from the study's recipe in {diff}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("study", type=Path)
+    ap.add_argument("--jobs", type=Path, help="the jobs' folder (default STUDY/jobs)")
+    ap.add_argument("--main", type=Path, nargs="*", default=[], help="main-job results files: the d2st runs, one per seed")
+    a = ap.parse_args(argv)
+    jobs, recipe = a.jobs or a.study / "jobs", None
+    for res in sorted(jobs.glob("*/*/seed*/results.json")):               # jobs/V-S/V/seedS/results.json
+        cfg = json.loads(res.read_text())["config"]
+        recipe = recipe or cfg
+        same_recipe(cfg, recipe, str(res))
+        dest = a.study / res.parent.parent.name / res.parent.name
+        if dest.exists(): raise SystemExit(f"assemble_ablation: {dest} exists already")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(res.parent), str(dest))
+        print(f"{res.parent} -> {dest}")
+    for i, f in enumerate(a.main):
+        r = json.loads(f.read_text())
+        cfg, models = r["config"], r["models"]
+        if recipe: same_recipe(cfg, recipe, str(f))
+        trained = models[f"{cfg['adapter']} (trained)"]
+        runs = [(cfg["adapter"], cfg["seed"], trained)]
+        if i == 0: runs.append(("none", cfg["seed"], models["none (frozen, untrained)"]))
+        for v, s, m in runs:
+            dest = a.study / v / f"seed{s}"
+            if dest.exists(): raise SystemExit(f"assemble_ablation: {dest} exists already")
+            dest.mkdir(parents=True)
+            out = {"config": {**cfg, "out_dir": str(dest)}, "models": {v: {"trainable": m["trainable"], "eval": m["eval"]}},
+                   "read_from": str(f)}
+            if v != "none": out["training"], out["train_seconds"] = r.get("training"), r.get("train_seconds")
+            (dest / "results.json").write_text(json.dumps(out, indent=1))
+            print(f"{f} ({v}) -> {dest}")
+
+
+if __name__ == "__main__":
+    main()
