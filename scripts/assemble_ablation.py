@@ -3,7 +3,8 @@
 
 A long study on a small machine runs as separate calls, several side by side (`d2st-ablation --variants V --seeds S
 --out-dir STUDY/jobs/V-S`), and its `d2st` runs and frozen row can be the main job's seeds, which used the same
-recipe. This script moves each job's run to `STUDY/V/seedS/` and writes each main-job results file given with `--main`
+recipe. This script moves each job's run to `STUDY/V/seedS/` (a `none` job, the frozen model, holds its evaluation
+without a config: it is moved unchecked) and writes each main-job results file given with `--main`
 there as the `d2st` run of its seed (and the first one's frozen model as `none/seed0`), checking that every config
 but the adapter and the seed is the same; then
 
@@ -33,9 +34,12 @@ def main(argv=None):
     a = ap.parse_args(argv)
     jobs, recipe = a.jobs or a.study / "jobs", None
     for res in sorted(jobs.glob("*/*/seed*/results.json")):               # jobs/V-S/V/seedS/results.json
-        cfg = json.loads(res.read_text())["config"]
-        recipe = recipe or cfg
-        same_recipe(cfg, recipe, str(res))
+        cfg = json.loads(res.read_text()).get("config")
+        if cfg is None and res.parent.parent.name != "none":              # run_ablation writes the frozen model's
+            raise SystemExit(f"assemble_ablation: {res} holds no config")  # evaluation alone; every trained run has one
+        if cfg is not None:
+            recipe = recipe or cfg
+            same_recipe(cfg, recipe, str(res))
         dest = a.study / res.parent.parent.name / res.parent.name
         if dest.exists(): raise SystemExit(f"assemble_ablation: {dest} exists already")
         dest.parent.mkdir(parents=True, exist_ok=True)

@@ -55,3 +55,19 @@ def test_refuses_another_recipe(tmp_path):
     job(study, "plain", 0); job(study, "st_conv", 0, lr=0.001)
     with pytest.raises(SystemExit, match="differs from the study's recipe in \\['lr'\\]"):
         assemble.main([str(study)])
+
+
+def test_frozen_job_without_config(tmp_path):
+    study = tmp_path / "study"
+    job(study, "plain", 0)
+    d = study / "jobs" / "none-0" / "none" / "seed0"                          # as run_ablation writes the frozen model
+    d.mkdir(parents=True)
+    (d / "results.json").write_text(json.dumps({"models": {"none": {"trainable": 0, "eval": EVAL}}}))
+    assemble.main([str(study)])
+    none = json.loads((study / "none" / "seed0" / "results.json").read_text())
+    assert none == {"models": {"none": {"trainable": 0, "eval": EVAL}}}
+    d = study / "jobs" / "st_conv-0" / "st_conv" / "seed0"                    # a trained run must say its recipe
+    d.mkdir(parents=True)
+    (d / "results.json").write_text(json.dumps({"models": {"st_conv": {"trainable": 7, "eval": EVAL}}}))
+    with pytest.raises(SystemExit, match="holds no config"):
+        assemble.main([str(study)])

@@ -1,0 +1,59 @@
+"""scripts/conv_kernel_study.py, without training: the kernel swapped into `st_conv` alone, and the class token that
+reads the convolution's residual only when asked."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from script_module import load_script
+
+study = load_script("conv_kernel_study")
+
+
+@pytest.fixture
+def restore_factory():
+    from d2st_nb import backbones as B
+    make = B.make_adapter
+    yield
+    B.make_adapter = make
+
+
+def models(kernel, reads):
+    from d2st_nb.backbones import create_video_model
+    study.use_kernel(kernel, reads)
+    kw = dict(num_frames=4, img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2, temporal_embedding=False)
+    torch.manual_seed(0)
+    conv = create_video_model("vit_tiny_patch16_224", adapter="st_conv", **kw)
+    torch.manual_seed(0)
+    plain = create_video_model("vit_tiny_patch16_224", adapter="plain", **kw)
+    return conv, plain
+
+
+def test_kernel_swapped_in_st_conv_only(restore_factory):
+    conv, plain = models((3, 3, 3), False)
+    for ad in conv.adapters:
+        assert [tuple(c.kernel_size) for c in ad.mixer.convs] == [(3, 3, 3)]
+        assert tuple(ad.mixer.convs[0].padding) == (1, 1, 1)
+    assert type(plain.adapters[0].mixer).__name__ == "PlainMix"
+
+
+@pytest.mark.parametrize("reads", [False, True])
+def test_class_token_reads_the_map_only_when_asked(restore_factory, reads):
+    conv, _ = models((3, 1, 1), reads)
+    mix = conv.adapters[0].mixer
+    x = torch.randn(2, 8, 4, 4, 4)                                         # b c t h w
+    prefix = torch.randn(2, 4, 1, 8)                                       # b t p c
+    torch.nn.init.normal_(mix.convs[0].weight)
+    out, pre = mix(x, prefix)
+    ref, _ = mix.__class__.__mro__[1].forward(mix, x, prefix) if reads else (out, None)
+    torch.testing.assert_close(out, ref)                                   # the map: the library's ConvMix either way
+    if reads:
+        res = mix.convs[0](mix.norms[0](x))                                # the one pathway's residual
+        torch.testing.assert_close(pre, prefix + res.mean((3, 4)).transpose(1, 2)[:, :, None])
+    else:
+        assert pre is prefix                                               # untouched, as in ST-Adapter
+
+
+def test_even_kernel_refused(restore_factory):
+    with pytest.raises(SystemExit, match="odd"):
+        study.main(["--kernel", "3", "2", "2", "--out-dir", "unused"])
