@@ -17,6 +17,12 @@ is, the temporal embedding held at zero, scored on the VALIDATION classes:
     python scripts/conv_kernel_study.py --kernel 3 3 3 --seed 0 --out-dir runs/conv_kernel/333
     python scripts/conv_kernel_study.py --kernel 3 1 1 --class-token-reads --seed 0 --out-dir runs/conv_kernel/311_cls
 
+and, as a variant of the ablation (its test episodes, the temporal embedding kept, seeds 0-2), to compare with its
+`plain` runs:
+
+    python scripts/conv_kernel_study.py --kernel 3 1 1 --class-token-reads --temporal-embedding --eval-split test \
+        --seed S --out-dir runs/conv_kernel/reads_te_test_sS
+
 Each writes `OUT/results.json` (as `d2st-train` does, with the kernel added) and prints the table.
 """
 from __future__ import annotations
@@ -55,12 +61,13 @@ def main(argv=None):
     ap.add_argument("--steps", type=int, help="default: the demo preset's")
     ap.add_argument("--class-token-reads", action="store_true", help="the class token adds its frame's mean of the conv residual")
     ap.add_argument("--temporal-embedding", action="store_true", help="keep the ViT's temporal embedding (default: held at zero)")
+    ap.add_argument("--eval-split", default="val", help="the classes scored (default val; the ablation's episodes: test)")
     ap.add_argument("--out-dir", required=True)
     a = ap.parse_args(argv)
     if any(k % 2 == 0 for k in a.kernel): raise SystemExit(f"conv_kernel_study: kernel sizes must be odd, got {a.kernel}")
     use_kernel(tuple(a.kernel), a.class_token_reads)
     from d2st_nb.recipes import config_for, results_table, run_training
-    over = dict(adapter="st_conv", seed=a.seed, eval_split="val", out_dir=a.out_dir, progress=False,
+    over = dict(adapter="st_conv", seed=a.seed, eval_split=a.eval_split, out_dir=a.out_dir, progress=False,
                 model_kwargs={"temporal_embedding": bool(a.temporal_embedding)})
     if a.steps: over["steps"] = a.steps
     cfg = config_for("demo", **over)
@@ -68,9 +75,11 @@ def main(argv=None):
     res["kernel"], res["class_token_reads"] = list(a.kernel), a.class_token_reads
     res["command"] = "python scripts/conv_kernel_study.py " + " ".join(
         [f"--kernel {' '.join(map(str, a.kernel))}", f"--seed {a.seed}"] + ([f"--steps {a.steps}"] if a.steps else [])
-        + (["--class-token-reads"] if a.class_token_reads else []) + (["--temporal-embedding"] if a.temporal_embedding else []) + [f"--out-dir {a.out_dir}"])
+        + (["--class-token-reads"] if a.class_token_reads else []) + (["--temporal-embedding"] if a.temporal_embedding else [])
+        + ([f"--eval-split {a.eval_split}"] if a.eval_split != "val" else []) + [f"--out-dir {a.out_dir}"])
     (Path(a.out_dir) / "results.json").write_text(json.dumps(res, indent=1, default=str))
-    print(f"st_conv, kernel {tuple(a.kernel)}{', class token reads the map' if a.class_token_reads else ''}, seed {a.seed}, validation classes:")
+    print(f"st_conv, kernel {tuple(a.kernel)}{', class token reads the map' if a.class_token_reads else ''}, seed {a.seed}, "
+          f"{'with' if a.temporal_embedding else 'without'} the temporal embedding, {a.eval_split!r} classes:")
     print(results_table(res["models"]))
 
 
