@@ -26,7 +26,7 @@ and, as a variant of the ablation (its test episodes, the temporal embedding kep
 Each writes `OUT/results.json` (as `d2st-train` does, with the kernel added) and prints the table.
 """
 from __future__ import annotations
-import argparse, json
+import argparse, json, sys
 from pathlib import Path
 
 
@@ -73,10 +73,7 @@ def main(argv=None):
     cfg = config_for("demo", **over)
     res = run_training(cfg)
     res["kernel"], res["class_token_reads"] = list(a.kernel), a.class_token_reads
-    res["command"] = "python scripts/conv_kernel_study.py " + " ".join(
-        [f"--kernel {' '.join(map(str, a.kernel))}", f"--seed {a.seed}"] + ([f"--steps {a.steps}"] if a.steps else [])
-        + (["--class-token-reads"] if a.class_token_reads else []) + (["--temporal-embedding"] if a.temporal_embedding else [])
-        + ([f"--eval-split {a.eval_split}"] if a.eval_split != "val" else []) + [f"--out-dir {a.out_dir}"])
+    res["command"] = " ".join(["python scripts/conv_kernel_study.py", *(sys.argv[1:] if argv is None else argv)])
     (Path(a.out_dir) / "results.json").write_text(json.dumps(res, indent=1, default=str))
     print(f"st_conv, kernel {tuple(a.kernel)}{', class token reads the map' if a.class_token_reads else ''}, seed {a.seed}, "
           f"{'with' if a.temporal_embedding else 'without'} the temporal embedding, {a.eval_split!r} classes:")
