@@ -132,15 +132,21 @@ class PlainMix(nn.Module):
     def forward(self, x, prefix=None): return self.act(x), prefix
 
 class ConvMix(nn.Module):
-    "Pre-norm residual depthwise-convolution pathways (e.g. `(3, 1, 1)` over time, `(1, 3, 3)` over space), averaged, then GELU."
-    def __init__(self, dim: int, kernels=((3, 1, 1),)):
+    """Pre-norm residual depthwise-convolution pathways (e.g. `(3, 1, 1)` over time, `(1, 3, 3)` over space), averaged, then GELU.
+    The prefix (class) tokens pass untouched, as in ST-Adapter. `prefix_reads=True` (an option, not the published
+    design): each prefix token adds its frame's spatial mean of the convolutions' mean residual, so what they compute
+    reaches the class token that a ViT's head reads."""
+    def __init__(self, dim: int, kernels=((3, 1, 1),), prefix_reads: bool = False):
         super().__init__()
         self.norms = nn.ModuleList(ChannelNorm(dim) for _ in kernels)
         self.convs = nn.ModuleList(DepthwiseConv3d(dim, k, tuple(s // 2 for s in k)) for k in kernels)
-        self.act, self.fused = nn.GELU(), True
-    def forward(self, x, prefix=None):
+        self.act, self.fused, self.prefix_reads = nn.GELU(), True, prefix_reads
+    def forward(self, x, prefix=None):                            # x: b c t h w, prefix: b t p c
         outs = [conv(ln(x)) for ln, conv in zip(self.norms, self.convs)]
-        return self.act(_mean_of_residuals(x, outs, self.fused)), prefix
+        if not (self.prefix_reads and prefix is not None):
+            return self.act(_mean_of_residuals(x, outs, self.fused)), prefix
+        res = torch.stack(outs).mean(0)                           # b c t h w: the mean residual the map gets
+        return self.act(x + res), prefix + rearrange(res.mean((3, 4)), "b c t -> b t 1 c")
 
 class D2STMix(nn.Module):
     """D²ST mixing: `x + PE(x)`, then pre-norm residual DSTA pathways (spatial `s_*`, temporal `t_*`), averaged, then GELU.
@@ -172,10 +178,16 @@ class D2STMix(nn.Module):
 ADAPTER_KINDS = ("d2st", "d2st_spatial", "d2st_temporal", "dst_conv", "st_conv", "plain")
 
 def make_adapter(kind: str, dim: int, num_frames: int = 8, form: str = "tokens", settings: DSTASettings | str | None = None,
-                 map_size=None, ratio: float = 0.25, num_prefix_tokens: int = 1, grid_size=None, fused: bool = True) -> Adapter:
+                 map_size=None, ratio: float = 0.25, num_prefix_tokens: int = 1, grid_size=None, fused: bool = True,
+                 conv_prefix_reads: bool = False) -> Adapter:
     """An adapter of `kind` (one of `ADAPTER_KINDS`) for `dim` channels with bottleneck `int(dim · ratio)`.
-    `settings`: DSTA settings (or a `PAPER_SETTINGS` name) for the D²ST kinds; `map_size` (T, H, W) clamps their kernels."""
+    `settings`: DSTA settings (or a `PAPER_SETTINGS` name) for the D²ST kinds; `map_size` (T, H, W) clamps their kernels.
+    `conv_prefix_reads`: the class token of a conv kind (`st_conv`, `dst_conv`, token form) reads the convolutions'
+    residual (`ConvMix`); off by default, as in ST-Adapter."""
     hidden = int(dim * ratio)
+    if conv_prefix_reads and (kind not in ("st_conv", "dst_conv") or form != "tokens"):
+        raise ValueError(f"conv_prefix_reads is for the conv kinds ('st_conv', 'dst_conv') in the token form (a ViT's class "
+                         f"token), not {kind!r} in the {form!r} form")
     if kind.startswith("d2st"):
         if settings is None: raise ValueError(f"adapter {kind!r} needs DSTA settings (a DSTASettings or one of {list(PAPER_SETTINGS)})")
         if isinstance(settings, str):
@@ -184,8 +196,8 @@ def make_adapter(kind: str, dim: int, num_frames: int = 8, form: str = "tokens",
         pathways = {"d2st": ("spatial", "temporal"), "d2st_spatial": ("spatial",), "d2st_temporal": ("temporal",)}.get(kind)
         if pathways is None: raise ValueError(f"unknown adapter kind {kind!r}; choose from {ADAPTER_KINDS}")
         mixer = D2STMix(hidden, settings, pathways, map_size)
-    elif kind == "dst_conv": mixer = ConvMix(hidden, ((1, 3, 3), (3, 1, 1)))
-    elif kind == "st_conv": mixer = ConvMix(hidden, ((3, 1, 1),))
+    elif kind == "dst_conv": mixer = ConvMix(hidden, ((1, 3, 3), (3, 1, 1)), conv_prefix_reads)
+    elif kind == "st_conv": mixer = ConvMix(hidden, ((3, 1, 1),), conv_prefix_reads)
     elif kind == "plain": mixer = PlainMix(form)
     else: raise ValueError(f"unknown adapter kind {kind!r}; choose from {ADAPTER_KINDS}")
     return Adapter(dim, hidden, mixer, num_frames, form, num_prefix_tokens, grid_size, fused)

@@ -137,13 +137,18 @@ def _adapters(kind, dims, maps, num_frames, form, groups, ratio, **kw):
 def create_video_model(name: str, num_frames: int = 8, pretrained: bool = False, num_base_classes: int | None = None,
                        adapter: str = "d2st", checkpoint_path: str | Path | None = None, img_size: int = 224,
                        metric: str = "bimhm", grad_checkpointing: bool = False, adapter_ratio: float = 0.25,
-                       vit_heads: int = 4, temporal_embedding: bool = True, **kwargs) -> VideoModel:
+                       vit_heads: int = 4, temporal_embedding: bool = True, conv_prefix_reads: bool = False,
+                       **kwargs) -> VideoModel:
     """A few-shot video model from the timm image model `name` (a ViT or a ResNet), its image part frozen.
 
     `adapter`: one of `ADAPTER_KINDS` or `'none'`. `num_base_classes`: size of the auxiliary classifier (None: no
     classifier). `img_size`: input size (the ViT is built for it; the ResNet's map sizes follow from it).
     `vit_heads`: DSTA heads of the ViT adapters (4 in the paper). `temporal_embedding=False`: a ViT's temporal embedding
-    is held at zero instead of trained (a ResNet has none either way). `**kwargs` go to `timm.create_model`."""
+    is held at zero instead of trained (a ResNet has none either way). `conv_prefix_reads=True`: the class token of a
+    ViT's conv adapters (`st_conv`, `dst_conv`) reads their residual (lesson 02's `ConvMix`; not the published design).
+    `**kwargs` go to `timm.create_model`."""
+    if conv_prefix_reads and adapter not in ("st_conv", "dst_conv"):
+        raise ValueError(f"conv_prefix_reads is for the adapters 'st_conv' and 'dst_conv', not {adapter!r}")
     is_vit = any(name.startswith(p) for p in ("vit_", "deit", "eva")) or "vit" in name.split("_")[0]
     if is_vit: kwargs.setdefault("img_size", img_size)
     backbone = timm.create_model(name, pretrained=pretrained, num_classes=0, **kwargs)
@@ -152,9 +157,11 @@ def create_video_model(name: str, num_frames: int = 8, pretrained: bool = False,
         grid = tuple(backbone.patch_embed.grid_size)
         n = len(backbone.blocks)
         ads = _adapters(adapter, [backbone.embed_dim] * n, [grid] * n, num_frames, "tokens", [vit_heads] * n,
-                        adapter_ratio, num_prefix_tokens=backbone.num_prefix_tokens, grid_size=grid)
+                        adapter_ratio, num_prefix_tokens=backbone.num_prefix_tokens, grid_size=grid,
+                        conv_prefix_reads=conv_prefix_reads)
         model = ViTVideoModel(backbone, ads, num_frames, temporal_embedding=temporal_embedding, **common)
     elif isinstance(backbone, timm.models.ResNet):
+        if conv_prefix_reads: raise ValueError(f"conv_prefix_reads needs a class token; {name!r} is a ResNet, which has none")
         info = [f for f in backbone.feature_info if f["module"].startswith("layer")]
         maps = [(-(-img_size // f["reduction"]),) * 2 for f in info]
         ads = _adapters(adapter, [f["num_chs"] for f in info], maps, num_frames, "maps", [1, 2, 4, 8], adapter_ratio)

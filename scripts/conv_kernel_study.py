@@ -32,23 +32,17 @@ from pathlib import Path
 
 def use_kernel(kernel: tuple, class_token_reads: bool = False):
     """Build every `st_conv` adapter of this process with one depthwise pathway of `kernel` (T, H, W), 'same' padding.
-    `class_token_reads`: the class token also adds its frame's mean of the convolution's residual (as in D²ST, where
-    it is a query of each attention); in the library's `ConvMix`, as in ST-Adapter, it passes the mixer untouched."""
-    import torch
+    `class_token_reads`: the class token also adds its frame's mean of the convolution's residual (lesson 02's
+    `ConvMix(prefix_reads=True)`, as in D²ST, where it is a query of each attention); by default, as in ST-Adapter, it
+    passes the mixer untouched. The mixer is built anew after the adapter (as the first runs of this study did), so
+    a run here draws other initial weights than `d2st-train --model-kwargs '{"conv_prefix_reads": true}'`."""
     from d2st_nb import adapter as A, backbones as B
-
-    class ReadingConvMix(A.ConvMix):
-        def forward(self, x, prefix=None):                                 # x: b c t h w, prefix: b t p c
-            outs = [conv(ln(x)) for ln, conv in zip(self.norms, self.convs)]
-            res = torch.stack(outs).mean(0)                                # b c t h w: the residual the map gets
-            if prefix is not None: prefix = prefix + res.mean((3, 4)).transpose(1, 2)[:, :, None]   # b t 1 c
-            return self.act(x + res), prefix
 
     make = B.make_adapter
     def make_with_kernel(kind, dim, *args, **kwargs):
         ad = make(kind, dim, *args, **kwargs)
         if kind == "st_conv":
-            ad.mixer = (ReadingConvMix if class_token_reads else A.ConvMix)(ad.hidden, (tuple(kernel),))
+            ad.mixer = A.ConvMix(ad.hidden, (tuple(kernel),), prefix_reads=class_token_reads)
             A.set_fused(ad, ad.fused)
         return ad
     B.make_adapter = make_with_kernel
