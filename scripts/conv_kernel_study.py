@@ -23,6 +23,13 @@ and, as a variant of the ablation (its test episodes, the temporal embedding kep
     python scripts/conv_kernel_study.py --kernel 3 1 1 --class-token-reads --temporal-embedding --eval-split test \
         --seed S --out-dir runs/conv_kernel/reads_te_test_sS
 
+and, for `dst_conv` — which with the library's reader sees no order without the embedding, where `st_conv` with it
+does — one factor: its class token reading both pathways' residual (the library's reader) or the temporal one's
+alone (the spatial share left out), no temporal embedding, validation classes:
+
+    python scripts/conv_kernel_study.py --dst-conv both --seed 0 --out-dir runs/conv_kernel/dst_reads_both
+    python scripts/conv_kernel_study.py --dst-conv temporal --seed 0 --out-dir runs/conv_kernel/dst_reads_temporal
+
 Each writes `OUT/results.json` (as `d2st-train` does, with the kernel added) and prints the table.
 """
 from __future__ import annotations
@@ -48,6 +55,33 @@ def use_kernel(kernel: tuple, class_token_reads: bool = False):
     B.make_adapter = make_with_kernel
 
 
+def use_dst_reader(temporal_only: bool = False):
+    """Build every `dst_conv` adapter of this process with a mixer built anew (as `use_kernel` does), its class token
+    reading the residual: of both pathways (the library's `prefix_reads=True`) or, `temporal_only`, of the temporal
+    (3 × 1 × 1) pathway alone — the spatial pathway's share left out, the temporal one at the ½ it has in the mean."""
+    import torch
+    from einops import rearrange
+    from d2st_nb import adapter as A, backbones as B
+
+    class TemporalReader(A.ConvMix):
+        def forward(self, x, prefix=None):                                 # x: b c t h w, prefix: b t p c
+            outs = [conv(ln(x)) for ln, conv in zip(self.norms, self.convs)]
+            res = torch.stack(outs).mean(0)
+            if prefix is not None:
+                prefix = prefix + rearrange(outs[-1].mean((3, 4)) / len(outs), "b c t -> b t 1 c")
+            return self.act(x + res), prefix
+
+    make = B.make_adapter
+    def make_with_reader(kind, dim, *args, **kwargs):
+        ad = make(kind, dim, *args, **kwargs)
+        if kind == "dst_conv":
+            assert [tuple(c.kernel_size) for c in ad.mixer.convs] == [(1, 3, 3), (3, 1, 1)]
+            ad.mixer = (TemporalReader if temporal_only else A.ConvMix)(ad.hidden, ((1, 3, 3), (3, 1, 1)), prefix_reads=True)
+            A.set_fused(ad, ad.fused)
+        return ad
+    B.make_adapter = make_with_reader
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kernel", type=int, nargs=3, default=(3, 1, 1), help="st_conv's kernel (T H W), odd sizes")
@@ -56,20 +90,28 @@ def main(argv=None):
     ap.add_argument("--class-token-reads", action="store_true", help="the class token adds its frame's mean of the conv residual")
     ap.add_argument("--temporal-embedding", action="store_true", help="keep the ViT's temporal embedding (default: held at zero)")
     ap.add_argument("--eval-split", default="val", help="the classes scored (default val; the ablation's episodes: test)")
+    ap.add_argument("--dst-conv", choices=("both", "temporal"), help="study dst_conv instead, its class token reading the "
+                    "residual of both pathways or of the temporal one alone (the kernels as they are)")
     ap.add_argument("--out-dir", required=True)
     a = ap.parse_args(argv)
     if any(k % 2 == 0 for k in a.kernel): raise SystemExit(f"conv_kernel_study: kernel sizes must be odd, got {a.kernel}")
-    use_kernel(tuple(a.kernel), a.class_token_reads)
+    if a.dst_conv and (tuple(a.kernel) != (3, 1, 1) or a.class_token_reads):
+        raise SystemExit("conv_kernel_study: --dst-conv keeps dst_conv's kernels and always reads; drop --kernel and --class-token-reads")
+    if a.dst_conv: use_dst_reader(a.dst_conv == "temporal")
+    else: use_kernel(tuple(a.kernel), a.class_token_reads)
     from d2st_nb.recipes import config_for, results_table, run_training
-    over = dict(adapter="st_conv", seed=a.seed, eval_split=a.eval_split, out_dir=a.out_dir, progress=False,
+    over = dict(adapter="dst_conv" if a.dst_conv else "st_conv", seed=a.seed, eval_split=a.eval_split, out_dir=a.out_dir, progress=False,
                 model_kwargs={"temporal_embedding": bool(a.temporal_embedding)})
     if a.steps: over["steps"] = a.steps
     cfg = config_for("demo", **over)
     res = run_training(cfg)
     res["kernel"], res["class_token_reads"] = list(a.kernel), a.class_token_reads
+    if a.dst_conv: res["kernel"], res["class_token_reads"] = None, {"dst_conv": a.dst_conv}
     res["command"] = " ".join(["python scripts/conv_kernel_study.py", *(sys.argv[1:] if argv is None else argv)])
     (Path(a.out_dir) / "results.json").write_text(json.dumps(res, indent=1, default=str))
-    print(f"st_conv, kernel {tuple(a.kernel)}{', class token reads the map' if a.class_token_reads else ''}, seed {a.seed}, "
+    what = (f"dst_conv, class token reads {a.dst_conv} pathway(s)" if a.dst_conv else
+            f"st_conv, kernel {tuple(a.kernel)}{', class token reads the map' if a.class_token_reads else ''}")
+    print(f"{what}, seed {a.seed}, "
           f"{'with' if a.temporal_embedding else 'without'} the temporal embedding, {a.eval_split!r} classes:")
     print(results_table(res["models"]))
 

@@ -59,3 +59,24 @@ def test_class_token_reads_the_map_only_when_asked(restore_factory, reads):
 def test_even_kernel_refused(restore_factory):
     with pytest.raises(SystemExit, match="odd"):
         study.main(["--kernel", "3", "2", "2", "--out-dir", "unused"])
+
+
+@pytest.mark.parametrize("pathways", ["both", "temporal"])
+def test_dst_conv_class_token_reads_both_or_temporal(restore_factory, pathways):
+    from d2st_nb.backbones import create_video_model
+    study.use_dst_reader(pathways == "temporal")
+    kw = dict(num_frames=4, img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2, temporal_embedding=False)
+    mix = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **kw).adapters[0].mixer
+    assert [tuple(c.kernel_size) for c in mix.convs] == [(1, 3, 3), (3, 1, 1)] and mix.prefix_reads
+    for c in mix.convs: torch.nn.init.normal_(c.weight)
+    x, prefix = torch.randn(2, 8, 4, 4, 4), torch.randn(2, 4, 1, 8)       # b c t h w, b t p c
+    out, pre = mix(x, prefix)
+    spatial, temporal = (conv(ln(x)) for ln, conv in zip(mix.norms, mix.convs))
+    torch.testing.assert_close(out, mix.act(x + (spatial + temporal) / 2))  # the map: dst_conv as it is
+    read = temporal / 2 if pathways == "temporal" else (spatial + temporal) / 2
+    torch.testing.assert_close(pre, prefix + read.mean((3, 4)).transpose(1, 2)[:, :, None])
+
+
+def test_dst_conv_keeps_its_kernels(restore_factory):
+    with pytest.raises(SystemExit, match="--dst-conv keeps"):
+        study.main(["--dst-conv", "both", "--kernel", "3", "3", "3", "--out-dir", "unused"])
