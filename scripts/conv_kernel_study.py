@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Why the fixed temporal convolutions see little order: one factor, the shape of `st_conv`'s kernel.
+"""Why the fixed temporal convolutions see little order: one factor at a time (`st_conv`'s kernel, who reads the convolutions).
 
 The ablation (lesson 10) finds `st_conv` and `dst_conv` level with the plain adapter, and — with the ViT's temporal
 embedding held at zero — near a coin toss within the twin pairs. A reading: both are *separable* filters. `st_conv`
@@ -37,49 +37,45 @@ import argparse, json, sys
 from pathlib import Path
 
 
+def swap_mixer(kind: str, build):
+    """Build every `kind` adapter of this process with the mixer `build(hidden)` in place of the library's, built anew
+    after the adapter (so a run here draws other initial weights than the library's own variant would)."""
+    from d2st_nb import adapter as A, backbones as B
+    make = B.make_adapter
+    def make_swapped(k, dim, *args, **kwargs):
+        ad = make(k, dim, *args, **kwargs)
+        if k == kind:
+            ad.mixer = build(ad.hidden)
+            A.set_fused(ad, ad.fused)
+        return ad
+    B.make_adapter = make_swapped
+
+
 def use_kernel(kernel: tuple, class_token_reads: bool = False):
     """Build every `st_conv` adapter of this process with one depthwise pathway of `kernel` (T, H, W), 'same' padding.
     `class_token_reads`: the class token also adds its frame's mean of the convolution's residual (lesson 02's
     `ConvMix(prefix_reads=True)`, as in D²ST, where it is a query of each attention); by default, as in ST-Adapter, it
-    passes the mixer untouched. The mixer is built anew after the adapter (as the first runs of this study did), so
-    a run here draws other initial weights than `d2st-train --model-kwargs '{"conv_prefix_reads": true}'`."""
-    from d2st_nb import adapter as A, backbones as B
-
-    make = B.make_adapter
-    def make_with_kernel(kind, dim, *args, **kwargs):
-        ad = make(kind, dim, *args, **kwargs)
-        if kind == "st_conv":
-            ad.mixer = A.ConvMix(ad.hidden, (tuple(kernel),), prefix_reads=class_token_reads)
-            A.set_fused(ad, ad.fused)
-        return ad
-    B.make_adapter = make_with_kernel
+    passes the mixer untouched."""
+    from d2st_nb.adapter import ConvMix
+    swap_mixer("st_conv", lambda hidden: ConvMix(hidden, (tuple(kernel),), prefix_reads=class_token_reads))
 
 
 def use_dst_reader(temporal_only: bool = False):
-    """Build every `dst_conv` adapter of this process with a mixer built anew (as `use_kernel` does), its class token
-    reading the residual: of both pathways (the library's `prefix_reads=True`) or, `temporal_only`, of the temporal
-    (3 × 1 × 1) pathway alone — the spatial pathway's share left out, the temporal one at the ½ it has in the mean."""
+    """Build every `dst_conv` adapter of this process with its class token reading the residual: of both pathways (the
+    library's `prefix_reads=True`) or, `temporal_only`, of the temporal (3 × 1 × 1) pathway alone — the spatial
+    pathway's share left out, the temporal one at the ½ it has in the mean."""
     import torch
     from einops import rearrange
-    from d2st_nb import adapter as A, backbones as B
+    from d2st_nb.adapter import ConvMix
 
-    class TemporalReader(A.ConvMix):
+    class TemporalReader(ConvMix):
         def forward(self, x, prefix=None):                                 # x: b c t h w, prefix: b t p c
             outs = [conv(ln(x)) for ln, conv in zip(self.norms, self.convs)]
-            res = torch.stack(outs).mean(0)
             if prefix is not None:
                 prefix = prefix + rearrange(outs[-1].mean((3, 4)) / len(outs), "b c t -> b t 1 c")
-            return self.act(x + res), prefix
+            return self.act(x + torch.stack(outs).mean(0)), prefix
 
-    make = B.make_adapter
-    def make_with_reader(kind, dim, *args, **kwargs):
-        ad = make(kind, dim, *args, **kwargs)
-        if kind == "dst_conv":
-            assert [tuple(c.kernel_size) for c in ad.mixer.convs] == [(1, 3, 3), (3, 1, 1)]
-            ad.mixer = (TemporalReader if temporal_only else A.ConvMix)(ad.hidden, ((1, 3, 3), (3, 1, 1)), prefix_reads=True)
-            A.set_fused(ad, ad.fused)
-        return ad
-    B.make_adapter = make_with_reader
+    swap_mixer("dst_conv", lambda hidden: (TemporalReader if temporal_only else ConvMix)(hidden, ((1, 3, 3), (3, 1, 1)), prefix_reads=True))
 
 
 def main(argv=None):
@@ -105,8 +101,7 @@ def main(argv=None):
     if a.steps: over["steps"] = a.steps
     cfg = config_for("demo", **over)
     res = run_training(cfg)
-    res["kernel"], res["class_token_reads"] = list(a.kernel), a.class_token_reads
-    if a.dst_conv: res["kernel"], res["class_token_reads"] = None, {"dst_conv": a.dst_conv}
+    res["kernel"], res["class_token_reads"] = (None, {"dst_conv": a.dst_conv}) if a.dst_conv else (list(a.kernel), a.class_token_reads)
     res["command"] = " ".join(["python scripts/conv_kernel_study.py", *(sys.argv[1:] if argv is None else argv)])
     (Path(a.out_dir) / "results.json").write_text(json.dumps(res, indent=1, default=str))
     what = (f"dst_conv, class token reads {a.dst_conv} pathway(s)" if a.dst_conv else
