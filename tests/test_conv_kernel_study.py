@@ -77,6 +77,30 @@ def test_dst_conv_class_token_reads_both_or_temporal(restore_factory, pathways):
     torch.testing.assert_close(pre, prefix + read.mean((3, 4)).transpose(1, 2)[:, :, None])
 
 
+def test_dst_conv_spatial_off(restore_factory):
+    from d2st_nb import backbones as B
+    from d2st_nb.backbones import create_video_model
+    kw = dict(num_frames=4, img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2, temporal_embedding=False)
+    make = B.make_adapter
+    study.use_dst_reader()
+    torch.manual_seed(0)
+    both = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **kw).adapters[0].mixer
+    B.make_adapter = make                                                  # one swap a process, as in a run
+    study.use_dst_reader(spatial_off=True)
+    torch.manual_seed(0)
+    mix = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **kw).adapters[0].mixer
+    torch.testing.assert_close(mix.convs[1].weight, both.convs[1].weight)   # the temporal pathway: the same start
+    assert not list(mix.convs[0].parameters())                             # the spatial one: no weights left to learn
+    torch.nn.init.normal_(mix.convs[1].weight)
+    x, prefix = torch.randn(2, 8, 4, 4, 4), torch.randn(2, 4, 1, 8)       # b c t h w, b t p c
+    out, pre = mix(x, prefix)
+    temporal = mix.convs[1](mix.norms[1](x))
+    torch.testing.assert_close(out, mix.act(x + temporal / 2))             # the spatial residual held at zero
+    torch.testing.assert_close(pre, prefix + (temporal / 2).mean((3, 4)).transpose(1, 2)[:, :, None])
+    with pytest.raises(ValueError, match="two arms"):
+        study.use_dst_reader(temporal_only=True, spatial_off=True)
+
+
 def test_dst_conv_keeps_its_kernels(restore_factory):
     with pytest.raises(SystemExit, match="--dst-conv keeps"):
         study.main(["--dst-conv", "both", "--kernel", "3", "3", "3", "--out-dir", "unused"])
