@@ -65,25 +65,20 @@ def use_kernel(kernel: tuple, class_token_reads: bool = False):
     swap_mixer("st_conv", lambda hidden: ConvMix(hidden, (tuple(kernel),), prefix_reads=class_token_reads))
 
 
-def use_dst_reader(temporal_only: bool = False, spatial_off: bool = False):
-    """Build every `dst_conv` adapter of this process with its class token reading the residual: of both pathways (the
-    library's `prefix_reads=True`) or, `temporal_only`, of the temporal (3 × 1 × 1) pathway alone — the spatial
-    pathway's share left out, the temporal one at the ½ it has in the mean. `spatial_off`: the library's reader, with
-    the spatial (1 × 3 × 3) pathway's residual held at zero (its convolution replaced by zeros after the mixer is built,
-    so the temporal one starts from the same weights), for the map and the class token alike."""
-    if temporal_only and spatial_off: raise ValueError("use_dst_reader: temporal_only and spatial_off are two arms, not one")
+DST_ARMS = ("both", "temporal", "spatial-off")
+
+
+def use_dst_reader(arm: str = "both"):
+    """Build every `dst_conv` adapter of this process with its class token reading the residual. `arm`: `'both'`, of
+    both pathways (the library's `prefix_reads=True`); `'temporal'`, of the temporal (3 × 1 × 1) pathway alone — the
+    spatial pathway's share left out, the temporal one at the ½ it has in the mean; `'spatial-off'`, the library's
+    reader with the spatial (1 × 3 × 3) pathway's residual held at zero (its convolution replaced by zeros after the
+    mixer is built, so the temporal one starts from the same weights), for the map and the class token alike."""
+    if arm not in DST_ARMS: raise ValueError(f"use_dst_reader: unknown arm {arm!r}; choose from {DST_ARMS}")
     import torch
     from torch import nn
     from einops import rearrange
     from d2st_nb.adapter import ConvMix
-
-    class Zeros(nn.Module):
-        def forward(self, x): return torch.zeros_like(x)
-
-    def spatial_off_mix(hidden):
-        m = ConvMix(hidden, ((1, 3, 3), (3, 1, 1)), prefix_reads=True)
-        m.convs[0] = Zeros()
-        return m
 
     class TemporalReader(ConvMix):
         def forward(self, x, prefix=None):                                 # x: b c t h w, prefix: b t p c
@@ -92,8 +87,15 @@ def use_dst_reader(temporal_only: bool = False, spatial_off: bool = False):
                 prefix = prefix + rearrange(outs[-1].mean((3, 4)) / len(outs), "b c t -> b t 1 c")
             return self.act(x + torch.stack(outs).mean(0)), prefix
 
-    if spatial_off: swap_mixer("dst_conv", spatial_off_mix)
-    else: swap_mixer("dst_conv", lambda hidden: (TemporalReader if temporal_only else ConvMix)(hidden, ((1, 3, 3), (3, 1, 1)), prefix_reads=True))
+    class Zeros(nn.Module):
+        def forward(self, x): return torch.zeros_like(x)
+
+    def build(hidden):
+        m = (TemporalReader if arm == "temporal" else ConvMix)(hidden, ((1, 3, 3), (3, 1, 1)), prefix_reads=True)
+        if arm == "spatial-off": m.convs[0] = Zeros()
+        return m
+
+    swap_mixer("dst_conv", build)
 
 
 def main(argv=None):
@@ -104,7 +106,7 @@ def main(argv=None):
     ap.add_argument("--class-token-reads", action="store_true", help="the class token adds its frame's mean of the conv residual")
     ap.add_argument("--temporal-embedding", action="store_true", help="keep the ViT's temporal embedding (default: held at zero)")
     ap.add_argument("--eval-split", default="val", help="the classes scored (default val; the ablation's episodes: test)")
-    ap.add_argument("--dst-conv", choices=("both", "temporal", "spatial-off"), help="study dst_conv instead, its class token "
+    ap.add_argument("--dst-conv", choices=DST_ARMS, help="study dst_conv instead, its class token "
                     "reading the residual of both pathways or of the temporal one alone (the kernels as they are), or "
                     "(spatial-off) reading both with the spatial pathway's residual held at zero")
     ap.add_argument("--out-dir", required=True)
@@ -112,7 +114,7 @@ def main(argv=None):
     if any(k % 2 == 0 for k in a.kernel): raise SystemExit(f"conv_kernel_study: kernel sizes must be odd, got {a.kernel}")
     if a.dst_conv and (tuple(a.kernel) != (3, 1, 1) or a.class_token_reads):
         raise SystemExit("conv_kernel_study: --dst-conv keeps dst_conv's kernels and always reads; drop --kernel and --class-token-reads")
-    if a.dst_conv: use_dst_reader(a.dst_conv == "temporal", a.dst_conv == "spatial-off")
+    if a.dst_conv: use_dst_reader(a.dst_conv)
     else: use_kernel(tuple(a.kernel), a.class_token_reads)
     from d2st_nb.recipes import config_for, results_table, run_training
     over = dict(adapter="dst_conv" if a.dst_conv else "st_conv", seed=a.seed, eval_split=a.eval_split, out_dir=a.out_dir, progress=False,

@@ -8,6 +8,7 @@ import torch
 from script_module import load_script
 
 study = load_script("conv_kernel_study")
+TINY = dict(num_frames=4, img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2, temporal_embedding=False)
 
 
 @pytest.fixture
@@ -21,11 +22,10 @@ def restore_factory():
 def models(kernel, reads):
     from d2st_nb.backbones import create_video_model
     study.use_kernel(kernel, reads)
-    kw = dict(num_frames=4, img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2, temporal_embedding=False)
     torch.manual_seed(0)
-    conv = create_video_model("vit_tiny_patch16_224", adapter="st_conv", **kw)
+    conv = create_video_model("vit_tiny_patch16_224", adapter="st_conv", **TINY)
     torch.manual_seed(0)
-    plain = create_video_model("vit_tiny_patch16_224", adapter="plain", **kw)
+    plain = create_video_model("vit_tiny_patch16_224", adapter="plain", **TINY)
     return conv, plain
 
 
@@ -64,9 +64,8 @@ def test_even_kernel_refused(restore_factory):
 @pytest.mark.parametrize("pathways", ["both", "temporal"])
 def test_dst_conv_class_token_reads_both_or_temporal(restore_factory, pathways):
     from d2st_nb.backbones import create_video_model
-    study.use_dst_reader(pathways == "temporal")
-    kw = dict(num_frames=4, img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2, temporal_embedding=False)
-    mix = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **kw).adapters[0].mixer
+    study.use_dst_reader(pathways)
+    mix = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **TINY).adapters[0].mixer
     assert [tuple(c.kernel_size) for c in mix.convs] == [(1, 3, 3), (3, 1, 1)] and mix.prefix_reads
     for c in mix.convs: torch.nn.init.normal_(c.weight)
     x, prefix = torch.randn(2, 8, 4, 4, 4), torch.randn(2, 4, 1, 8)       # b c t h w, b t p c
@@ -80,15 +79,14 @@ def test_dst_conv_class_token_reads_both_or_temporal(restore_factory, pathways):
 def test_dst_conv_spatial_off(restore_factory):
     from d2st_nb import backbones as B
     from d2st_nb.backbones import create_video_model
-    kw = dict(num_frames=4, img_size=32, patch_size=8, embed_dim=32, depth=2, num_heads=2, temporal_embedding=False)
     make = B.make_adapter
-    study.use_dst_reader()
+    study.use_dst_reader("both")
     torch.manual_seed(0)
-    both = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **kw).adapters[0].mixer
+    both = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **TINY).adapters[0].mixer
     B.make_adapter = make                                                  # one swap a process, as in a run
-    study.use_dst_reader(spatial_off=True)
+    study.use_dst_reader("spatial-off")
     torch.manual_seed(0)
-    mix = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **kw).adapters[0].mixer
+    mix = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **TINY).adapters[0].mixer
     torch.testing.assert_close(mix.convs[1].weight, both.convs[1].weight)   # the temporal pathway: the same start
     assert not list(mix.convs[0].parameters())                             # the spatial one: no weights left to learn
     torch.nn.init.normal_(mix.convs[1].weight)
@@ -97,8 +95,8 @@ def test_dst_conv_spatial_off(restore_factory):
     temporal = mix.convs[1](mix.norms[1](x))
     torch.testing.assert_close(out, mix.act(x + temporal / 2))             # the spatial residual held at zero
     torch.testing.assert_close(pre, prefix + (temporal / 2).mean((3, 4)).transpose(1, 2)[:, :, None])
-    with pytest.raises(ValueError, match="two arms"):
-        study.use_dst_reader(temporal_only=True, spatial_off=True)
+    with pytest.raises(ValueError, match="unknown arm"):
+        study.use_dst_reader("temporal and spatial-off")
 
 
 def test_dst_conv_keeps_its_kernels(restore_factory):
