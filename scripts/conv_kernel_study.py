@@ -65,7 +65,7 @@ def use_kernel(kernel: tuple, class_token_reads: bool = False):
     swap_mixer("st_conv", lambda hidden: ConvMix(hidden, (tuple(kernel),), prefix_reads=class_token_reads))
 
 
-DST_ARMS = ("both", "temporal", "spatial-off")
+DST_ARMS = ("both", "temporal", "spatial-off", "temporal-whole")
 
 
 def use_dst_reader(arm: str = "both"):
@@ -73,7 +73,9 @@ def use_dst_reader(arm: str = "both"):
     both pathways (the library's `prefix_reads=True`); `'temporal'`, of the temporal (3 × 1 × 1) pathway alone — the
     spatial pathway's share left out, the temporal one at the ½ it has in the mean; `'spatial-off'`, the library's
     reader with the spatial (1 × 3 × 3) pathway's residual held at zero (its convolution replaced by zeros after the
-    mixer is built, so the temporal one starts from the same weights), for the map and the class token alike."""
+    mixer is built, so the temporal one starts from the same weights), for the map and the class token alike;
+    `'temporal-whole'`, as `'spatial-off'` but the residuals summed instead of averaged, so the temporal one enters
+    the map and the class token whole, as `st_conv`'s does, instead of at ½ (one factor against `'spatial-off'`)."""
     if arm not in DST_ARMS: raise ValueError(f"use_dst_reader: unknown arm {arm!r}; choose from {DST_ARMS}")
     import torch
     from torch import nn
@@ -87,12 +89,19 @@ def use_dst_reader(arm: str = "both"):
                 prefix = prefix + rearrange(outs[-1].mean((3, 4)) / len(outs), "b c t -> b t 1 c")
             return self.act(x + torch.stack(outs).mean(0)), prefix
 
+    class SumMix(ConvMix):                                                  # the residuals summed, not averaged
+        def forward(self, x, prefix=None):
+            res = torch.stack([conv(ln(x)) for ln, conv in zip(self.norms, self.convs)]).sum(0)
+            if prefix is not None: prefix = prefix + rearrange(res.mean((3, 4)), "b c t -> b t 1 c")
+            return self.act(x + res), prefix
+
     class Zeros(nn.Module):
         def forward(self, x): return torch.zeros_like(x)
 
     def build(hidden):
-        m = (TemporalReader if arm == "temporal" else ConvMix)(hidden, ((1, 3, 3), (3, 1, 1)), prefix_reads=True)
-        if arm == "spatial-off": m.convs[0] = Zeros()
+        kind = {"temporal": TemporalReader, "temporal-whole": SumMix}.get(arm, ConvMix)
+        m = kind(hidden, ((1, 3, 3), (3, 1, 1)), prefix_reads=True)
+        if arm in ("spatial-off", "temporal-whole"): m.convs[0] = Zeros()
         return m
 
     swap_mixer("dst_conv", build)
@@ -108,7 +117,8 @@ def main(argv=None):
     ap.add_argument("--eval-split", default="val", help="the classes scored (default val; the ablation's episodes: test)")
     ap.add_argument("--dst-conv", choices=DST_ARMS, help="study dst_conv instead, its class token "
                     "reading the residual of both pathways or of the temporal one alone (the kernels as they are), or "
-                    "(spatial-off) reading both with the spatial pathway's residual held at zero")
+                    "(spatial-off) reading both with the spatial pathway's residual held at zero, or (temporal-whole) "
+                    "that with the temporal residual at weight 1 instead of the mean's 1/2")
     ap.add_argument("--out-dir", required=True)
     a = ap.parse_args(argv)
     if any(k % 2 == 0 for k in a.kernel): raise SystemExit(f"conv_kernel_study: kernel sizes must be odd, got {a.kernel}")

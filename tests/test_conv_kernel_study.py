@@ -76,7 +76,8 @@ def test_dst_conv_class_token_reads_both_or_temporal(restore_factory, pathways):
     torch.testing.assert_close(pre, prefix + read.mean((3, 4)).transpose(1, 2)[:, :, None])
 
 
-def test_dst_conv_spatial_off(restore_factory):
+@pytest.mark.parametrize("arm, weight", [("spatial-off", 0.5), ("temporal-whole", 1.0)])
+def test_dst_conv_spatial_off(restore_factory, arm, weight):
     from d2st_nb import backbones as B
     from d2st_nb.backbones import create_video_model
     make = B.make_adapter
@@ -84,7 +85,7 @@ def test_dst_conv_spatial_off(restore_factory):
     torch.manual_seed(0)
     both = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **TINY).adapters[0].mixer
     B.make_adapter = make                                                  # one swap a process, as in a run
-    study.use_dst_reader("spatial-off")
+    study.use_dst_reader(arm)
     torch.manual_seed(0)
     mix = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **TINY).adapters[0].mixer
     torch.testing.assert_close(mix.convs[1].weight, both.convs[1].weight)   # the temporal pathway: the same start
@@ -93,8 +94,8 @@ def test_dst_conv_spatial_off(restore_factory):
     x, prefix = torch.randn(2, 8, 4, 4, 4), torch.randn(2, 4, 1, 8)       # b c t h w, b t p c
     out, pre = mix(x, prefix)
     temporal = mix.convs[1](mix.norms[1](x))
-    torch.testing.assert_close(out, mix.act(x + temporal / 2))             # the spatial residual held at zero
-    torch.testing.assert_close(pre, prefix + (temporal / 2).mean((3, 4)).transpose(1, 2)[:, :, None])
+    torch.testing.assert_close(out, mix.act(x + temporal * weight))        # the spatial residual held at zero
+    torch.testing.assert_close(pre, prefix + (temporal * weight).mean((3, 4)).transpose(1, 2)[:, :, None])
     with pytest.raises(ValueError, match="unknown arm"):
         study.use_dst_reader("temporal and spatial-off")
 
