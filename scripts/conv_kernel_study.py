@@ -65,7 +65,7 @@ def use_kernel(kernel: tuple, class_token_reads: bool = False):
     swap_mixer("st_conv", lambda hidden: ConvMix(hidden, (tuple(kernel),), prefix_reads=class_token_reads))
 
 
-DST_ARMS = ("both", "temporal", "spatial-off", "temporal-whole")
+DST_ARMS = ("both", "temporal", "spatial-off", "temporal-whole", "both-summed")
 
 
 def use_dst_reader(arm: str = "both"):
@@ -75,7 +75,8 @@ def use_dst_reader(arm: str = "both"):
     reader with the spatial (1 × 3 × 3) pathway's residual held at zero (its convolution replaced by zeros after the
     mixer is built, so the temporal one starts from the same weights), for the map and the class token alike;
     `'temporal-whole'`, as `'spatial-off'` but the residuals summed instead of averaged, so the temporal one enters
-    the map and the class token whole, as `st_conv`'s does, instead of at ½ (one factor against `'spatial-off'`)."""
+    the map and the class token whole, as `st_conv`'s does, instead of at ½ (one factor against `'spatial-off'`);
+    `'both-summed'`, both pathways kept and their residuals summed instead of averaged (one factor against `'both'`)."""
     if arm not in DST_ARMS: raise ValueError(f"use_dst_reader: unknown arm {arm!r}; choose from {DST_ARMS}")
     import torch
     from torch import nn
@@ -99,7 +100,7 @@ def use_dst_reader(arm: str = "both"):
         def forward(self, x): return torch.zeros_like(x)
 
     def build(hidden):
-        kind = {"temporal": TemporalReader, "temporal-whole": SumMix}.get(arm, ConvMix)
+        kind = {"temporal": TemporalReader, "temporal-whole": SumMix, "both-summed": SumMix}.get(arm, ConvMix)
         m = kind(hidden, ((1, 3, 3), (3, 1, 1)), prefix_reads=True)
         if arm in ("spatial-off", "temporal-whole"): m.convs[0] = Zeros()
         return m
@@ -118,7 +119,8 @@ def main(argv=None):
     ap.add_argument("--dst-conv", choices=DST_ARMS, help="study dst_conv instead, its class token "
                     "reading the residual of both pathways or of the temporal one alone (the kernels as they are), or "
                     "(spatial-off) reading both with the spatial pathway's residual held at zero, or (temporal-whole) "
-                    "that with the temporal residual at weight 1 instead of the mean's 1/2")
+                    "that with the temporal residual at weight 1 instead of the mean's 1/2, or (both-summed) both "
+                    "pathways with their residuals summed instead of averaged")
     ap.add_argument("--out-dir", required=True)
     a = ap.parse_args(argv)
     if any(k % 2 == 0 for k in a.kernel): raise SystemExit(f"conv_kernel_study: kernel sizes must be odd, got {a.kernel}")

@@ -61,7 +61,7 @@ def test_even_kernel_refused(restore_factory):
         study.main(["--kernel", "3", "2", "2", "--out-dir", "unused"])
 
 
-@pytest.mark.parametrize("pathways", ["both", "temporal"])
+@pytest.mark.parametrize("pathways", ["both", "temporal", "both-summed"])
 def test_dst_conv_class_token_reads_both_or_temporal(restore_factory, pathways):
     from d2st_nb.backbones import create_video_model
     study.use_dst_reader(pathways)
@@ -71,8 +71,9 @@ def test_dst_conv_class_token_reads_both_or_temporal(restore_factory, pathways):
     x, prefix = torch.randn(2, 8, 4, 4, 4), torch.randn(2, 4, 1, 8)       # b c t h w, b t p c
     out, pre = mix(x, prefix)
     spatial, temporal = (conv(ln(x)) for ln, conv in zip(mix.norms, mix.convs))
-    torch.testing.assert_close(out, mix.act(x + (spatial + temporal) / 2))  # the map: dst_conv as it is
-    read = temporal / 2 if pathways == "temporal" else (spatial + temporal) / 2
+    res = spatial + temporal if pathways == "both-summed" else (spatial + temporal) / 2
+    torch.testing.assert_close(out, mix.act(x + res))                      # the map: dst_conv as it is, or summed
+    read = temporal / 2 if pathways == "temporal" else res
     torch.testing.assert_close(pre, prefix + read.mean((3, 4)).transpose(1, 2)[:, :, None])
 
 
