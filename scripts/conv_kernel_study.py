@@ -35,6 +35,13 @@ pathway's residual held at zero (the temporal one keeps its ½ and its initial w
 
     python scripts/conv_kernel_study.py --dst-conv spatial-off --seed 1 --out-dir runs/conv_kernel/dst_spatial_off_s1
 
+and the ½ that the mean gives each residual, one factor: the residuals summed instead, with the spatial pathway held
+at zero (against spatial-off) or kept (against both), seeds 1 and 2, and the latter on the test classes too:
+
+    python scripts/conv_kernel_study.py --dst-conv temporal-whole --seed S --out-dir runs/conv_kernel/dst_temporal_whole_sS
+    python scripts/conv_kernel_study.py --dst-conv both-summed --seed S --out-dir runs/conv_kernel/dst_both_summed_sS
+    python scripts/conv_kernel_study.py --dst-conv both-summed --eval-split test --seed S --out-dir runs/conv_kernel/dst_both_summed_test_sS
+
 Each writes `OUT/results.json` (as `d2st-train` does, with the kernel added) and prints the table.
 """
 from __future__ import annotations
@@ -116,11 +123,8 @@ def main(argv=None):
     ap.add_argument("--class-token-reads", action="store_true", help="the class token adds its frame's mean of the conv residual")
     ap.add_argument("--temporal-embedding", action="store_true", help="keep the ViT's temporal embedding (default: held at zero)")
     ap.add_argument("--eval-split", default="val", help="the classes scored (default val; the ablation's episodes: test)")
-    ap.add_argument("--dst-conv", choices=DST_ARMS, help="study dst_conv instead, its class token "
-                    "reading the residual of both pathways or of the temporal one alone (the kernels as they are), or "
-                    "(spatial-off) reading both with the spatial pathway's residual held at zero, or (temporal-whole) "
-                    "that with the temporal residual at weight 1 instead of the mean's 1/2, or (both-summed) both "
-                    "pathways with their residuals summed instead of averaged")
+    ap.add_argument("--dst-conv", choices=DST_ARMS, help="study dst_conv instead (its kernels as they are), its class "
+                    "token reading the residual; the arms are those of use_dst_reader")
     ap.add_argument("--out-dir", required=True)
     a = ap.parse_args(argv)
     if any(k % 2 == 0 for k in a.kernel): raise SystemExit(f"conv_kernel_study: kernel sizes must be odd, got {a.kernel}")

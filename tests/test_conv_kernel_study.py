@@ -62,7 +62,7 @@ def test_even_kernel_refused(restore_factory):
 
 
 @pytest.mark.parametrize("pathways", ["both", "temporal", "both-summed"])
-def test_dst_conv_class_token_reads_both_or_temporal(restore_factory, pathways):
+def test_dst_conv_class_token_reads(restore_factory, pathways):
     from d2st_nb.backbones import create_video_model
     study.use_dst_reader(pathways)
     mix = create_video_model("vit_tiny_patch16_224", adapter="dst_conv", **TINY).adapters[0].mixer
