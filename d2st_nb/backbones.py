@@ -14,11 +14,12 @@ from einops import rearrange
 from torch.utils.checkpoint import checkpoint
 from .attention import PAPER_SETTINGS, DSTASettings
 from .adapter import make_adapter, num_params, ADAPTER_KINDS
+fast_frozen = None   # lesson 11b's fast_frozen_blocks: its module `d2st_nb.frozen_blocks` puts itself here when the package is imported
 
 # %% auto #0
-__all__ = ['settings_for_map', 'VideoModel', 'ViTVideoModel', 'ResNetVideoModel', 'create_video_model', 'read_state_dict',
-           'LoadReport', 'convert_official_state_dict', 'load_official_checkpoint', 'load_checkpoint',
-           'reference_state_dict', 'saved_activation_bytes']
+__all__ = ['fast_frozen', 'settings_for_map', 'VideoModel', 'ViTVideoModel', 'ResNetVideoModel', 'create_video_model',
+           'read_state_dict', 'LoadReport', 'convert_official_state_dict', 'load_official_checkpoint',
+           'load_checkpoint', 'reference_state_dict', 'saved_activation_bytes']
 
 # %% ../nbs/03_backbones.ipynb #8
 _BY_MAP = {56: "resnet50.layer1", 28: "resnet50.layer2", 14: "resnet50.layer3", 7: "resnet50.layer4"}
@@ -37,6 +38,7 @@ class VideoModel(nn.Module):
                  num_base_classes: int | None = None, metric: str = "bimhm", grad_checkpointing: bool = False):
         super().__init__()
         self.backbone, self.adapters = backbone, adapters
+        if fast_frozen is not None: fast_frozen(backbone)   # lesson 11b: its frozen blocks' faster forms on a CPU, the same numbers
         self.num_frames, self.feature_dim, self.metric = num_frames, feature_dim, metric
         self.grad_checkpointing = grad_checkpointing
         self.aux_head = nn.Linear(feature_dim, num_base_classes) if num_base_classes else None

@@ -18,6 +18,8 @@ def test_largest_rel_diff():
     b = {"w": torch.tensor([1.0, 2.0]), "b": torch.tensor([0.25])}
     assert bench.largest_rel_diff(a, a) == 0.0
     assert bench.largest_rel_diff(a, b) == pytest.approx(1.0)          # |0.5 - 0.25| / 0.25
+    noise = {"w": torch.tensor([1.0, 2.0]), "b": torch.tensor([2e-9])}           # b: zero but for rounding
+    assert bench.largest_rel_diff(noise, {**noise, "b": torch.tensor([-1e-9])}) < 1e-5
     with pytest.raises(SystemExit, match="different parameters"):
         bench.largest_rel_diff(a, {"w": a["w"]})
 
