@@ -77,9 +77,10 @@ def plain_attention_applies(x) -> bool:
     "Whether a frozen timm attention on the tokens `x` `(b, n, c)` takes the plain ops: `enabled`, a CPU tensor, `n ≤ SHORT_SEQUENCE`."
     return enabled and x.device.type == "cpu" and x.shape[-2] <= SHORT_SEQUENCE
 
-def _pick_attention(attn, args):
+def _pick_attention(attn, args, kwargs):
     "Forward pre-hook of a timm `Attention`: its `fused_attn` for this call — off where `plain_attention_applies`, else timm's own choice."
-    attn.fused_attn = attn.fused_attn_default and not plain_attention_applies(args[0])
+    x = args[0] if args else kwargs.get("x")                # the tokens, however the block passes them
+    attn.fused_attn = attn.fused_attn_default and not (x is not None and plain_attention_applies(x))
 
 def use_short_attention(module: nn.Module) -> int:
     "Give every timm attention inside `module` (a `qkv` layer and a `fused_attn` flag) the hook `_pick_attention`, once; returns how many."
@@ -87,7 +88,7 @@ def use_short_attention(module: nn.Module) -> int:
     for m in module.modules():
         if hasattr(m, "fused_attn") and hasattr(m, "qkv") and not hasattr(m, "fused_attn_default"):
             m.fused_attn_default = m.fused_attn
-            m.register_forward_pre_hook(_pick_attention); n += 1
+            m.register_forward_pre_hook(_pick_attention, with_kwargs=True); n += 1
     return n
 
 # %% ../nbs/11b_frozen_blocks.ipynb #28
