@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 import torch.nn as nn
-import timm
 from einops import rearrange
 from torch.utils.checkpoint import checkpoint
 from .attention import PAPER_SETTINGS, DSTASettings
@@ -149,6 +148,7 @@ def create_video_model(name: str, num_frames: int = 8, pretrained: bool = False,
     is held at zero instead of trained (a ResNet has none either way). `conv_prefix_reads=True`: the class token of a
     ViT's conv adapters (`st_conv`, `dst_conv`) reads their residual (lesson 02's `ConvMix`; not the published design).
     `**kwargs` go to `timm.create_model`."""
+    import timm   # here, not at the top: `import d2st_nb` (which attaches lesson 11b to this module) stays light
     if conv_prefix_reads and adapter not in ("st_conv", "dst_conv"):
         raise ValueError(f"conv_prefix_reads is for the adapters 'st_conv' and 'dst_conv', not {adapter!r}")
     is_vit = any(name.startswith(p) for p in ("vit_", "deit", "eva")) or "vit" in name.split("_")[0]

@@ -17,8 +17,7 @@ commit `--baseline` (`git archive`, into a temporary folder, reading the same `d
 
 Same numbers. Each side also writes its first step's loss and every trainable parameter's gradient; the script
 compares them (relative difference of each gradient, largest over the parameters; a gradient below 1e-3 of the
-largest is measured against that) and fails when they differ by
-more than float32 rounding. The per-step log of a side's run is kept, and the losses of the two sides' first
+largest is measured against that) and fails when they differ by more than float32 rounding. The per-step log of a side's run is kept, and the losses of the two sides' first
 `--steps` steps are compared the same way: rewrites that only reorder float operations drift apart slowly over a
 run (printed, not failed).
 
