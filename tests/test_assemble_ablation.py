@@ -71,3 +71,36 @@ def test_frozen_job_without_config(tmp_path):
     (d / "results.json").write_text(json.dumps({"models": {"st_conv": {"trainable": 7, "eval": EVAL}}}))
     with pytest.raises(SystemExit, match="holds no config"):
         assemble.main([str(study)])
+
+
+def study_file(tmp_path, name, seeds, plain_evals, frozen=EVAL):
+    "A committed study's results.json (as d2st-ablation writes it, with the training verdicts added)."
+    f = tmp_path / name
+    f.write_text(json.dumps({"config": RECIPE, "seeds": seeds, "one_seed": [],
+                             "results": {"none": {"trainable": 0, "runs": [frozen]},
+                                         "plain": {"trainable": 7, "runs": plain_evals}},
+                             "training_health": {"plain": [{"acc": 90.0 + s} for s in seeds]},
+                             "train_seconds": {"plain": [100.0 + s for s in seeds]}}))
+    return f
+
+
+def test_earlier_study_files(tmp_path):
+    study = tmp_path / "study"
+    other = {"5-way 1-shot": {**EVAL["5-way 1-shot"], "per_episode": [60.0, 60.0], "acc": 60.0}}
+    three = study_file(tmp_path, "three.json", [0, 1, 2], [EVAL, other, EVAL])
+    five = study_file(tmp_path, "five.json", [0, 1, 2, 3, 4], [EVAL, other, EVAL, other, EVAL])
+    job(study, "plain", 5)                                                     # a new seed, run as a job
+    assemble.main([str(study), "--earlier", str(three), str(five)])            # seeds 0-2 twice, with the same figures
+    found = sorted(str(p.relative_to(study)) for p in study.glob("*/seed*/results.json"))
+    assert found == ["none/seed0/results.json"] + [f"plain/seed{s}/results.json" for s in (0, 1, 2, 3, 4, 5)]
+    p3 = json.loads((study / "plain" / "seed3" / "results.json").read_text())
+    assert p3["models"] == {"plain": {"trainable": 7, "eval": other}}
+    assert (p3["config"]["seed"], p3["config"]["adapter"], p3["training"], p3["train_seconds"]) == (3, "plain", {"acc": 93.0}, 103.0)
+    assert "config" not in json.loads((study / "none" / "seed0" / "results.json").read_text())
+    clash = study_file(tmp_path, "clash.json", [0, 1], [other, other])        # seed 0 with other figures: refused
+    with pytest.raises(SystemExit, match="plain/seed0 exists already, with other figures"):
+        assemble.main([str(study), "--earlier", str(clash)])
+    late = study_file(tmp_path, "late.json", [6], [EVAL])
+    late.write_text(late.read_text().replace('"steps": 2000', '"steps": 1000'))
+    with pytest.raises(SystemExit, match="differs from the study's recipe in \\['steps'\\]"):
+        assemble.main([str(tmp_path / "other_study"), "--earlier", str(three), str(late)])
