@@ -78,7 +78,7 @@ def main(argv=None):
                 out = {"models": {v: {"trainable": res["trainable"], "eval": ev}}, "read_from": str(f)}
                 if v != "none":
                     out = {"config": {**cfg, "adapter": v, "seed": s, "out_dir": str(dest)}, **out,
-                           "training": (health.get(v) or [None] * len(seeds))[i], "train_seconds": (secs.get(v) or [None] * len(seeds))[i]}
+                           "training": health.get(v, [None] * len(seeds))[i], "train_seconds": secs.get(v, [None] * len(seeds))[i]}
                 place(dest, out, f"{f} ({v}, seed {s})")
     for i, f in enumerate(a.main):
         r = json.loads(f.read_text())

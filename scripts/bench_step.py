@@ -17,9 +17,9 @@ commit `--baseline` (`git archive`, into a temporary folder, reading the same `d
 
 Same numbers. Each side also writes its first step's loss and every trainable parameter's gradient; the script
 compares them (relative difference of each gradient, largest over the parameters; a gradient below 1e-3 of the
-largest is measured against that) and fails when they differ by more than float32 rounding. The per-step log of a side's run is kept, and the losses of the two sides' first
-`--steps` steps are compared the same way: rewrites that only reorder float operations drift apart slowly over a
-run (printed, not failed).
+largest is measured against that) and fails when they differ by more than float32 rounding. The per-step log of a
+side's run is kept, and the losses of the two sides' first `--steps` steps are compared the same way: rewrites that
+only reorder float operations drift apart slowly over a run (printed, not failed).
 
     python scripts/bench_step.py                                # 100 steps, 3 rounds, against 9334568
     python scripts/bench_step.py --steps 1000 --rounds 1        # the whole demo run (about 8 minutes on 2 cores)
